@@ -1,0 +1,15 @@
+"""Typed errors: the web app maps them to 4xx answers; anything else is a bug."""
+
+from __future__ import annotations
+
+
+class BipmkgError(Exception):
+    """Base class of the errors a user can cause and fix."""
+
+
+class DataLoadError(BipmkgError):
+    """An input file is missing or is not well-formed RDF."""
+
+
+class QueryError(BipmkgError):
+    """A SPARQL query is malformed, unknown or not allowed."""

@@ -1,0 +1,210 @@
+"""Namespaces of the graph: the ontology's terms, checked, and the instance IRI scheme.
+
+Every other module takes its `bkg:` terms from here, so a misspelt term fails at import time
+instead of minting a new IRI (the W3C ORG `org:subOrganzationOf` typo is the cautionary tale).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI: Final = "https://w3id.org/bipmkg/ontology"
+ID_BASE: Final = "https://w3id.org/bipmkg/id/"
+GRAPH_BASE: Final = "https://w3id.org/bipmkg/graph/"
+
+BKGSH = Namespace("https://w3id.org/bipmkg/shapes#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+
+#: Instance kinds, in the order pages and statistics list them.
+KINDS: Final = (
+    "organisation",
+    "committee",
+    "network",
+    "programme",
+    "cycle",
+    "agreement",
+    "signature",
+    "revision",
+    "cooperation",
+    "membership",
+    "event",
+    "publication",
+    "system",
+    "figure",
+    "person",
+    "post",
+    "place",
+    "source",
+    "statement",
+    "discrepancy",
+)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-{1,2}[a-z0-9]+)*$")
+
+
+class BKG(DefinedNamespace):
+    """The bipmkg ontology, https://w3id.org/bipmkg/ontology#."""
+
+    _fail = True
+    _NS = Namespace("https://w3id.org/bipmkg/ontology#")
+
+    # Classes
+    Body: URIRef
+    Organisation: URIRef
+    IntergovernmentalOrganisation: URIRef
+    UNAgency: URIRef
+    NationalMetrologyInstitute: URIRef
+    RegionalMetrologyOrganisation: URIRef
+    AccreditationBody: URIRef
+    StandardsBody: URIRef
+    ScientificUnion: URIRef
+    CouncilOrAssociation: URIRef
+    ResearchInstitute: URIRef
+    GoverningOrgan: URIRef
+    OrganisationalUnit: URIRef
+    Committee: URIRef
+    JointCommittee: URIRef
+    Network: URIRef
+    Partnership: URIRef
+    Programme: URIRef
+    Project: URIRef
+    ProgrammeCycle: URIRef
+    Agreement: URIRef
+    MemorandumOfUnderstanding: URIRef
+    DeclarationOfCooperation: URIRef
+    FormalAgreement: URIRef
+    Resolution: URIRef
+    JointDeclaration: URIRef
+    ObserverRelation: URIRef
+    LiaisonRelation: URIRef
+    Collaboration: URIRef
+    MutualRecognitionArrangement: URIRef
+    Signature: URIRef
+    Revision: URIRef
+    Cooperation: URIRef
+    Event: URIRef
+    Meeting: URIRef
+    Workshop: URIRef
+    TrainingCourse: URIRef
+    School: URIRef
+    Seminar: URIRef
+    ThematicSession: URIRef
+    Celebration: URIRef
+    PublicationLaunch: URIRef
+    Signing: URIRef
+    LocationStatus: URIRef
+    Publication: URIRef
+    Study: URIRef
+    Brochure: URIRef
+    Poster: URIRef
+    InformationSystem: URIRef
+    ReportedFigure: URIRef
+    SourceDocument: URIRef
+    SourceSection: URIRef
+    Discrepancy: URIRef
+
+    # Individuals
+    Online: URIRef
+    Worldwide: URIRef
+    LocationUnknown: URIRef
+    MemberRole: URIRef
+    FoundingMemberRole: URIRef
+    ExecutiveMemberRole: URIRef
+    AssociateMemberRole: URIRef
+    PartnerRole: URIRef
+    CoFocalPointRole: URIRef
+    ObserverRole: URIRef
+    ChairRole: URIRef
+    SecretariatRole: URIRef
+
+    # Properties
+    acronym: URIRef
+    headquarters: URIRef
+    country: URIRef
+    foundingNote: URIRef
+    organOf: URIRef
+    supervises: URIRef
+    actsOnBehalfOf: URIRef
+    establishedBy: URIRef
+    establishedUnder: URIRef
+    succeeds: URIRef
+    memberCountNote: URIRef
+    memberCount: URIRef
+    task: URIRef
+    hasParty: URIRef
+    onBehalfOf: URIRef
+    dateSigned: URIRef
+    dateNote: URIRef
+    placeSigned: URIRef
+    purpose: URIRef
+    establishes: URIRef
+    authorisedBy: URIRef
+    hasSignature: URIRef
+    signedFor: URIRef
+    signatory: URIRef
+    signatoryCapacity: URIRef
+    signatoryCount: URIRef
+    hasRevision: URIRef
+    dateRevised: URIRef
+    dateResigned: URIRef
+    partner: URIRef
+    channel: URIRef
+    basedOn: URIRef
+    since: URIRef
+    locationStatus: URIRef
+    coOrganizer: URIRef
+    host: URIRef
+    speaker: URIRef
+    audience: URIRef
+    participantCount: URIRef
+    countryCount: URIRef
+    participatingMemberCount: URIRef
+    participantsFrom: URIRef
+    theme: URIRef
+    inProgramme: URIRef
+    meetingOf: URIRef
+    marks: URIRef
+    ordinal: URIRef
+    runBy: URIRef
+    hasCycle: URIRef
+    cycleYear: URIRef
+    extendedTo: URIRef
+    minimumDuration: URIRef
+    maximumDuration: URIRef
+    eligibility: URIRef
+    publishedWithin: URIRef
+    languageCountAbove: URIRef
+    figureOf: URIRef
+    measure: URIRef
+    value: URIRef
+    referenceYear: URIRef
+    excerpt: URIRef
+    localPath: URIRef
+    confidence: URIRef
+    concerns: URIRef
+    conflictingStatement: URIRef
+
+
+def instance_iri(kind: str, slug: str) -> URIRef:
+    """Return the IRI of an instance, refusing kinds and slugs outside the scheme."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if not _SLUG.match(slug):
+        raise ValueError(f"slug {slug!r} is not kebab-case (a-z, 0-9 and hyphens)")
+    return URIRef(f"{ID_BASE}{kind}/{slug}")
+
+
+def split_instance_iri(iri: str) -> tuple[str, str] | None:
+    """Return (kind, slug) for an instance IRI of this graph, or None for any other IRI."""
+    if not iri.startswith(ID_BASE):
+        return None
+    kind, _, slug = iri[len(ID_BASE) :].partition("/")
+    if kind in KINDS and _SLUG.match(slug):
+        return kind, slug
+    return None
