@@ -1,0 +1,54 @@
+"""`bipmkg stats` counts what the graph holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from rdflib import Graph
+
+from bipmkg.dataset import load_graph
+from bipmkg.stats import compute_stats, format_stats
+
+MINIMAL = Path(__file__).parent / "data" / "minimal.ttl"
+
+
+def test_counts_on_the_minimal_graph() -> None:
+    stats = compute_stats(load_graph([MINIMAL]))
+    kinds = dict(stats.per_kind)
+    assert kinds["organisation"] == 2
+    assert kinds["agreement"] == 1
+    assert kinds["statement"] == 2
+    assert kinds["source"] == 2
+    classes = {c.iri.rsplit("#", 1)[-1]: c.count for c in stats.per_class}
+    assert classes["MemorandumOfUnderstanding"] == 1
+    assert classes["IntergovernmentalOrganisation"] == 1
+    # Named entities: 2 organisations, 1 committee, 1 programme, 1 agreement, 1 cooperation,
+    # 2 events, 1 publication, 1 system, 1 person, 2 places = 13; French labels on alpha and
+    # France; identifiers on alpha and France.
+    assert (stats.with_french_label.count, stats.with_french_label.total) == (2, 13)
+    assert (stats.with_external_id.count, stats.with_external_id.total) == (2, 13)
+    assert stats.with_source.count == stats.with_source.total
+    assert "With a French label:        2/13 (15.4 %)" in format_stats(stats)
+
+
+def test_real_graph_every_entity_has_a_source(graph: Graph) -> None:
+    stats = compute_stats(graph)
+    assert stats.entities > 100
+    assert stats.with_source.count == stats.with_source.total
+
+
+def test_cli_stats_json() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bipmkg", "stats", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["entities"] > 100
+    assert payload["with_source"]["percent"] == 100.0
+    assert {"count", "total", "percent"} <= set(payload["with_french_label"])
