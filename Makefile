@@ -6,8 +6,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+VENDOR := webapp/static/vendor
+ASSETS := $(VENDOR)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 
-.PHONY: help install validate stats queries lint format test serve clean
+.PHONY: help install assets build validate stats queries lint format test serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +25,19 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 	@true
+
+# Front-end libraries come from npm (package-lock.json) and are served by the app: no CDN.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/yasgui
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/yasgui/
+	touch $@
+
+assets: $(ASSETS) ## Install the front-end libraries from npm into webapp/static/vendor
+	@true
+
+build: install ## Validate the data and load it into the store (var/store), if an input changed
+	$(BIN)/bipmkg build
 
 validate: install ## Validate the graph with SHACL (exit 0 conforms, 1 not, 2 error)
 	$(BIN)/bipmkg validate
@@ -40,12 +57,11 @@ format: install ## Format the Python code with ruff
 	$(BIN)/ruff format bipmkg webapp tests
 	$(BIN)/ruff check --fix bipmkg webapp tests
 
-test: install lint ## Set up, lint, then run the whole test suite
+test: install assets build lint ## Set up, lint, then run the whole test suite
 	$(BIN)/python -m pytest
 
-serve: install ## Set up, validate and show the graph (the web app arrives with the SPARQL issue)
-	$(BIN)/bipmkg validate --no-warnings
-	$(BIN)/bipmkg stats
+serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
+	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT)
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info var node_modules $(VENDOR)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -16,12 +17,13 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from . import __version__
+from . import __version__, config
 from .dataset import load_graph
 from .errors import BipmkgError
 from .formats import format_named, graph_format_names
 from .sparql import find_query, list_queries, run_query
 from .stats import compute_stats, format_stats
+from .store import StoreError, ValidationFailed, build_store, read_manifest
 from .validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -59,6 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     count.add_argument("--json", action="store_true", help="print the counts as JSON")
 
+    build = commands.add_parser(
+        "build",
+        help="validate the data and load it into the persistent store "
+        "(skipped when no input changed; exit 1 and the report if the data does not conform)",
+    )
+    build.add_argument(
+        "--data", nargs="+", type=Path, help="Turtle files to load (default: graph_data/*.ttl)"
+    )
+    build.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
+    build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+
+    serve = commands.add_parser(
+        "serve", help="serve the web app and SPARQL endpoint with gunicorn (build the store first)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
+    )
+    serve.add_argument(
+        "--threads", type=int, default=8, help="threads per gunicorn worker (default 8)"
+    )
+    serve.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
+
     commands.add_parser("queries", help="list the example queries (competency questions)")
 
     ask = commands.add_parser("query", help="run an example query by name, or a .rq file")
@@ -76,9 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "stats":
             return _stats(args)
+        if args.command == "build":
+            return _build(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "queries":
             return _queries()
         return _query(args)
+    except ValidationFailed as exc:
+        print(exc.report.as_text(show_warnings=False))
+        print("bipmkg: the data does not conform; the store was left unchanged", file=sys.stderr)
+        return EXIT_INVALID
     except BipmkgError as exc:
         print(f"bipmkg: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -100,6 +134,46 @@ def _validate(args: argparse.Namespace) -> int:
         fmt = format_named(args.format)
         print(report.results_graph.serialize(format=fmt.rdflib_format))
     return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = build_store(args.store, args.data, force=args.force)
+    if result.rebuilt:
+        print(f"Built {result.store_dir}: {result.triples} triples in {len(result.graphs)} graphs.")
+        for graph in result.graphs:
+            print(f"  {graph.triples:>6}  <{graph.iri}>")
+    else:
+        print(f"{result.store_dir} is up to date ({result.triples} triples); nothing to build.")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Run gunicorn on the web app; the app is named by string, so bipmkg never imports it."""
+    store = args.store or config.store_dir()
+    if read_manifest(Path(store)) is None:
+        raise StoreError(f"no built store at {store}: run `bipmkg build` first")
+    env = {**os.environ, "BIPMKG_STORE_DIR": str(store)}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "120",
+        "--access-logfile",
+        "-",
+        "webapp:create_app()",
+    ]
+    print(f"Serving on http://{args.host}:{args.port}/ (store {store})", flush=True)
+    os.execve(sys.executable, command, env)
+    return EXIT_ERROR  # not reached: execve replaces the process
 
 
 def _stats(args: argparse.Namespace) -> int:

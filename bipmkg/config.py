@@ -24,6 +24,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("BIPMKG_DATA_DIR", PROJECT_ROOT / "graph_data"))
 
 
+def store_dir() -> Path:
+    """The folder of the built Oxigraph store (generated; git-ignored)."""
+    return Path(os.environ.get("BIPMKG_STORE_DIR", PROJECT_ROOT / "var" / "store"))
+
+
 def ontology_file() -> Path:
     return ontology_dir() / "bipmkg.ttl"
 

@@ -48,7 +48,7 @@ def parse_file(path: Path) -> Graph:
 def load_dataset(paths: Sequence[Path] | None = None, *, with_ontology: bool = True) -> Dataset:
     """Load the given files (default: every curated file) into one named graph each."""
     dataset = Dataset()
-    for loaded_path in _input_paths(paths, with_ontology=with_ontology):
+    for loaded_path in input_paths(paths, with_ontology=with_ontology):
         named = dataset.graph(graph_iri(loaded_path))
         for triple in parse_file(loaded_path):
             named.add(triple)
@@ -58,7 +58,7 @@ def load_dataset(paths: Sequence[Path] | None = None, *, with_ontology: bool = T
 def load_graph(paths: Sequence[Path] | None = None, *, with_ontology: bool = True) -> Graph:
     """Load the given files (default: every curated file) into one merged graph."""
     graph = Graph()
-    for loaded_path in _input_paths(paths, with_ontology=with_ontology):
+    for loaded_path in input_paths(paths, with_ontology=with_ontology):
         graph += parse_file(loaded_path)
     _bind_prefixes(graph)
     return graph
@@ -69,7 +69,8 @@ def describe_files(paths: Iterable[Path]) -> list[LoadedFile]:
     return [LoadedFile(p, graph_iri(p), len(parse_file(p))) for p in paths]
 
 
-def _input_paths(paths: Sequence[Path] | None, *, with_ontology: bool) -> list[Path]:
+def input_paths(paths: Sequence[Path] | None, *, with_ontology: bool) -> list[Path]:
+    """The files to load: the given ones (default: every curated file), ontology first."""
     chosen = list(paths) if paths is not None else config.data_files()
     if with_ontology and config.ontology_file() not in chosen:
         chosen.insert(0, config.ontology_file())

@@ -72,7 +72,9 @@ def test_cli_json_report_lists_focus_label_property_value_and_shape() -> None:
 
 
 def test_cli_turtle_report_is_the_shacl_results_graph() -> None:
-    done = run_cli("validate", "--format", "turtle", "--no-warnings", str(MINIMAL), str(SINGLE_PARTY))
+    done = run_cli(
+        "validate", "--format", "turtle", "--no-warnings", str(MINIMAL), str(SINGLE_PARTY)
+    )
     assert done.returncode == 1
     results = Graph().parse(data=done.stdout, format="turtle")
     shapes = set(results.objects(None, URIRef("http://www.w3.org/ns/shacl#sourceShape")))

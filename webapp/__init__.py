@@ -1,5 +1,31 @@
-"""The Flask front end of bipmkg (SPARQL endpoint, entity pages, network views).
+"""The Flask front end of bipmkg: SPARQL endpoint, query page, health checks.
 
-It adapts `bipmkg` functions to HTTP and never the reverse; the app factory lands with the
-SPARQL issue.
+`create_app(test_config=None)`: defaults from `webapp.settings`, then `BIPMKG_*` environment
+variables, then the test config (flaskr's factory). It adapts `bipmkg` to HTTP; `bipmkg` never
+imports it.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from . import errors, health, kg, pages, sparql, update
+from .settings import defaults
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(defaults())
+    app.config.from_prefixed_env("BIPMKG")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    kg.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(update.bp)
+    return app

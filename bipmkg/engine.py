@@ -1,0 +1,273 @@
+"""Evaluate SPARQL queries in worker processes, each with a deadline and a memory limit.
+
+pyoxigraph cannot be interrupted from Python once a query runs, so every query is evaluated in a
+worker process that opens the store read-only; at the deadline the parent kills the worker and
+starts a fresh one, so a runaway query really stops and other clients keep being served. A worker
+also runs under an address-space limit: a query that outgrows it ends that worker, not the server.
+"""
+
+from __future__ import annotations
+
+import queue
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .errors import BipmkgError, QueryError
+
+
+class QueryTimeout(BipmkgError):
+    """The query ran past its deadline and was stopped."""
+
+
+class QueryAborted(BipmkgError):
+    """The worker evaluating the query ended (memory limit or crash); the query was stopped."""
+
+
+class EngineBusy(BipmkgError):
+    """Every worker stayed busy for as long as a query may run."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    store_dir: Path
+    workers: int = 2
+    timeout_s: float = 10.0
+    row_cap: int = 10_000
+    memory_limit_mb: int = 4096
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    body: bytes
+    form: str  # "solutions", "boolean" or "graph"
+    rows: int
+    truncated: bool
+    elapsed_s: float
+
+
+@dataclass
+class _Worker:
+    # A fresh interpreter rather than multiprocessing's fork (unsafe in a threaded server) or
+    # spawn (which re-imports the server's __main__, e.g. gunicorn's).
+    process: subprocess.Popen[bytes]
+    conn: Connection
+    started: float = field(default_factory=time.monotonic)
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
+    """Worker loop: open the store read-only, answer requests until told to stop."""
+    import pyoxigraph as ox
+
+    from . import results
+
+    _limit_memory(memory_limit_mb)
+    store = ox.Store.read_only(store_dir)
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            conn.send(("ok", _evaluate(ox, results, store, **request)))
+        except SyntaxError as exc:
+            conn.send(("syntax", str(exc)))
+        except MemoryError:
+            conn.send(("memory", "the query needed more memory than a worker may use"))
+        except Exception as exc:  # an evaluation error is the query's, not the server's
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _evaluate(
+    ox: Any,
+    results: Any,
+    store: Any,
+    *,
+    text: str,
+    fmt: str,
+    row_cap: int,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    answer = store.query(text, **kwargs)
+    fmt_ = results.results_format(fmt)
+    if isinstance(answer, ox.QueryBoolean):
+        return {
+            "form": "boolean",
+            "body": results.write_boolean(fmt_, bool(answer)),
+            "rows": 1,
+            "truncated": False,
+        }
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        rows: list[list[Any]] = []
+        truncated = False
+        for solution in answer:
+            if len(rows) == row_cap:
+                truncated = True
+                break
+            rows.append([solution[v] for v in variables])
+        body = results.write_solutions(fmt_, variables, rows)
+        return {"form": "solutions", "body": body, "rows": len(rows), "truncated": truncated}
+    triples: list[Any] = []
+    truncated = False
+    for triple in answer:
+        if len(triples) == row_cap:
+            truncated = True
+            break
+        triples.append(triple)
+    body = results.write_triples(fmt_, triples)
+    return {"form": "graph", "body": body, "rows": len(triples), "truncated": truncated}
+
+
+class QueryEngine:
+    """A pool of worker processes over one built store."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(max(1, settings.workers)):
+            self._idle.put(self._start_worker())
+
+    def _start_worker(self) -> _Worker:
+        parent_sock, child_sock = socket.socketpair()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bipmkg.worker",
+                str(child_sock.fileno()),
+                str(self.settings.store_dir),
+                str(self.settings.memory_limit_mb),
+            ],
+            pass_fds=[child_sock.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        child_sock.close()
+        parent = Connection(parent_sock.detach())
+        if not parent.poll(60):
+            process.kill()
+            raise QueryAborted("a query worker did not start within 60 s")
+        status, _ = parent.recv()
+        if status != "ready":
+            raise QueryAborted(f"a query worker failed to start: {status}")
+        return _Worker(process, parent)
+
+    def run(
+        self,
+        text: str,
+        *,
+        fmt: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout_s: float | None = None,
+    ) -> EngineResult:
+        """Evaluate a checked query; raises QueryError, QueryTimeout, QueryAborted, EngineBusy."""
+        deadline = timeout_s if timeout_s is not None else self.settings.timeout_s
+        try:
+            worker = self._idle.get(timeout=deadline)
+        except queue.Empty as exc:
+            raise EngineBusy(
+                f"all {self.settings.workers} query workers stayed busy for {deadline:g} s; "
+                "try again shortly"
+            ) from exc
+        started = time.monotonic()
+        request = {
+            "text": text,
+            "fmt": fmt,
+            "row_cap": self.settings.row_cap,
+            "default_graphs": list(default_graphs or []),
+            "named_graphs": list(named_graphs or []),
+        }
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(deadline):
+                self._replace(worker)
+                raise QueryTimeout(
+                    f"the query did not finish within the {deadline:g} s limit and was stopped"
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            self._replace(worker)
+            raise QueryAborted(
+                "the query was stopped: it exceeded the worker's memory limit "
+                f"({self.settings.memory_limit_mb} MB) or its worker failed"
+            ) from exc
+        except BaseException:
+            raise
+        self._idle.put(worker)
+        if status == "syntax":
+            raise QueryError(f"malformed query: {payload}")
+        if status == "memory":
+            raise QueryAborted(payload)
+        if status == "error":
+            raise QueryError(f"the query could not be evaluated: {payload}")
+        return EngineResult(
+            body=payload["body"],
+            form=payload["form"],
+            rows=payload["rows"],
+            truncated=payload["truncated"],
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.wait(5)
+        worker.conn.close()
+        if not self._closed:
+            self._idle.put(self._start_worker())
+
+    def reload(self) -> None:
+        """Restart every worker so that they open the store as it is now (after a rebuild)."""
+        for _ in range(max(1, self.settings.workers)):
+            worker = self._idle.get()
+            self._stop(worker)
+            self._idle.put(self._start_worker())
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            self._stop(worker)
+
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        try:
+            worker.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        try:
+            worker.process.wait(2)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait(2)
+        worker.conn.close()

@@ -1,0 +1,175 @@
+"""Apply a curator's SPARQL Update: on a copy, validated, then written back to graph_data/.
+
+The update runs on an in-memory copy of the curated files (one named graph each). Only if the
+result still conforms to the shapes are the changed graphs written back to their Turtle files
+(every file first to a temporary neighbour, then all renamed into place) and the store rebuilt.
+Anything else leaves the files and the store exactly as they were.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from . import config
+from .dataset import graph_iri, parse_file
+from .errors import QueryError
+from .safety import tokens
+from .store import BuildResult, ValidationFailed, build_store
+from .validate import validate
+
+#: Update operations a curator may send; the rest could erase or fetch whole graphs.
+_REFUSED = {"LOAD", "SERVICE", "CREATE"}
+_REFUSED_TARGETS = {
+    ("DROP", "ALL"),
+    ("CLEAR", "ALL"),
+    ("DROP", "NAMED"),
+    ("CLEAR", "NAMED"),
+    ("DROP", "DEFAULT"),
+    ("CLEAR", "DEFAULT"),
+}
+_ILLEGAL_CHARS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    changed_files: tuple[str, ...]
+    added: int
+    removed: int
+    build: BuildResult | None
+
+
+def check_update(text: str) -> None:
+    """Refuse LOAD, SERVICE, CREATE and whole-store DROP/CLEAR before anything runs."""
+    stream = [t for t in tokens(text) if t.kind == "word"]
+    for index, token in enumerate(stream):
+        word = token.text.upper()
+        if word in _REFUSED:
+            raise QueryError(f"{word} (character {token.position + 1}) is refused at /update")
+        following = stream[index + 1].text.upper() if index + 1 < len(stream) else ""
+        if following == "SILENT" and index + 2 < len(stream):
+            following = stream[index + 2].text.upper()
+        if (word, following) in _REFUSED_TARGETS:
+            raise QueryError(f"{word} {following} is refused: it would erase curated graphs")
+
+
+@contextmanager
+def _data_lock(data_dir: Path) -> Iterator[None]:
+    """One update at a time across every server process sharing the data folder."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".bipmkg-update.lock", "w", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def apply_update(
+    text: str, *, data_dir: Path | None = None, store_dir: Path | None = None
+) -> UpdateResult:
+    """Apply, validate, write back and rebuild; raise QueryError or ValidationFailed otherwise."""
+    check_update(text)
+    folder = Path(data_dir or config.data_dir())
+    with _data_lock(folder):
+        files = sorted(folder.glob("*.ttl"))
+        by_graph = {str(graph_iri(p)): p for p in files}
+        copy = ox.Store()
+        for path in files:
+            copy.load(
+                path=str(path),
+                format=ox.RdfFormat.TURTLE,
+                to_graph=ox.NamedNode(str(graph_iri(path))),
+            )
+        before = {g: _graph_quads(copy, g) for g in by_graph}
+        try:
+            copy.update(text)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed update: {exc}") from exc
+        except OSError as exc:
+            raise QueryError(f"the update could not be applied: {exc}") from exc
+        if any(True for _ in copy.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+            raise QueryError(
+                "the update writes to the default graph; name the file's graph with "
+                f"GRAPH <…>, one of: {', '.join(sorted(by_graph))}"
+            )
+        unknown = {str(g.value) for g in copy.named_graphs()} - set(by_graph)
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise QueryError(f"the update writes to graphs that are not curated files: {names}")
+        after = {g: _graph_quads(copy, g) for g in by_graph}
+        changed = [g for g in by_graph if after[g] != before[g]]
+        if not changed:
+            return UpdateResult((), 0, 0, None)
+        added = sum(len(after[g] - before[g]) for g in changed)
+        removed = sum(len(before[g] - after[g]) for g in changed)
+        graphs = {g: _to_rdflib(copy, g, by_graph[g]) for g in by_graph}
+        for g in changed:
+            _refuse_control_characters(graphs[g], by_graph[g])
+        union = Graph()
+        for graph in graphs.values():
+            union += graph
+        report = validate(union, include_warnings=False)
+        if not report.conforms:
+            raise ValidationFailed(report)
+        _write_atomically({by_graph[g]: graphs[g] for g in changed})
+        build = build_store(store_dir, force=True)
+        return UpdateResult(tuple(by_graph[g].name for g in changed), added, removed, build)
+
+
+def _graph_quads(store: ox.Store, graph: str) -> frozenset[str]:
+    return frozenset(
+        str(q.triple) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    )
+
+
+def _to_rdflib(store: ox.Store, graph: str, path: Path) -> Graph:
+    data = ox.serialize(
+        (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    result = Graph()
+    for prefix, namespace in parse_file(path).namespaces():
+        result.bind(prefix, namespace, override=True)
+    result.parse(data=data, format="nt")
+    return result
+
+
+def _refuse_control_characters(graph: Graph, path: Path) -> None:
+    for triple in graph:
+        for term in triple:
+            if set(str(term)) & _ILLEGAL_CHARS:
+                raise QueryError(
+                    f"a value for {path.name} holds a control character; exports must stay "
+                    f"well-formed: {term.n3()[:80]}"
+                )
+
+
+def _write_atomically(outputs: dict[Path, Graph]) -> None:
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, graph in outputs.items():
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_text(_stable_turtle(graph, path), encoding="utf-8")
+            staged.append((temporary, path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+
+
+def _stable_turtle(graph: Graph, path: Path) -> str:
+    header = (
+        f"# {path.name} — written back by bipmkg after a validated SPARQL Update; "
+        "subjects in sorted order.\n\n"
+    )
+    body = graph.serialize(format="turtle")
+    return header + body

@@ -1,0 +1,75 @@
+"""Map typed errors to 4xx/503 answers with a message that says what is wrong.
+
+Anything not listed here is a bug and stays a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from bipmkg.engine import EngineBusy, QueryAborted, QueryTimeout
+from bipmkg.errors import BipmkgError, DataLoadError, QueryError
+from bipmkg.store import StoreError, ValidationFailed
+
+
+class HTTPError(Exception):
+    """An answer the web layer decides on (415, 406, 401…), with its message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+STATUS_OF: tuple[tuple[type[BipmkgError], int], ...] = (
+    (QueryTimeout, 503),
+    (QueryAborted, 503),
+    (EngineBusy, 503),
+    (ValidationFailed, 422),
+    (QueryError, 400),
+    (DataLoadError, 400),
+    (StoreError, 503),
+)
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = Response(f"{status} {message}\n", status=status, mimetype="text/plain")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(BipmkgError)
+    def on_bipmkg_error(exc: BipmkgError) -> Response:
+        for kind, status in STATUS_OF:
+            if isinstance(exc, kind):
+                return error_response(status, str(exc))
+        return error_response(400, str(exc))
+
+    @app.errorhandler(HTTPError)
+    def on_http_error(exc: HTTPError) -> Response:
+        return error_response(exc.status, exc.message, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def on_werkzeug_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if status == 413:
+            message = (
+                f"the request body is larger than {app.config['MAX_BODY_BYTES']} bytes "
+                "(setting MAX_BODY_BYTES)"
+            )
+        if status == 405:
+            allowed = ", ".join(exc.valid_methods or [])  # type: ignore[attr-defined]
+            message = f"{request.method} is not allowed here; use {allowed}"
+        response = error_response(status, message)
+        for key, value in exc.get_headers():
+            if key.lower() == "allow":
+                response.headers["Allow"] = value
+        return response

@@ -1,0 +1,21 @@
+"""Liveness and readiness: /healthz answers while the process lives, /readyz once it can query."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from .kg import get_kg
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Response | tuple[Response, int]:
+    kg = get_kg()
+    result = kg.engine.run("ASK { ?s ?p ?o }", fmt="json", timeout_s=2.0)
+    return jsonify(status="ready", graphs=len(kg.graphs), answered_in_s=round(result.elapsed_s, 4))

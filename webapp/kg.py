@@ -1,0 +1,75 @@
+"""The web app's handle on the knowledge graph: the built store and its query engine.
+
+Opened once per server process by `init_app`, reached by views through `get_kg()`
+(flaskr's `db.py` pattern). The server opens the built store; it never re-parses Turtle.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from bipmkg import config
+from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.store import MANIFEST, StoreError, read_manifest
+
+
+@dataclass
+class KnowledgeGraph:
+    store_dir: Path
+    engine: QueryEngine
+    graphs: tuple[str, ...]
+    manifest_mtime: int = 0
+
+    def refresh(self) -> None:
+        """Re-read the manifest and restart the workers after the store was rebuilt."""
+        self.graphs = _stored_graphs(self.store_dir)
+        self.manifest_mtime = _manifest_mtime(self.store_dir)
+        self.engine.reload()
+
+    def ensure_current(self) -> None:
+        """Follow a rebuild made by another server process (one stat per request)."""
+        if _manifest_mtime(self.store_dir) != self.manifest_mtime:
+            self.refresh()
+
+
+def init_app(app: Flask) -> None:
+    store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
+    graphs = _stored_graphs(store_dir)
+    engine = QueryEngine(
+        EngineSettings(
+            store_dir=store_dir,
+            workers=int(app.config["QUERY_WORKERS"]),
+            timeout_s=float(app.config["QUERY_TIMEOUT_S"]),
+            row_cap=int(app.config["ROW_CAP"]),
+            memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+        )
+    )
+    atexit.register(engine.close)
+    app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
+
+
+def get_kg() -> KnowledgeGraph:
+    kg = current_app.extensions["bipmkg"]
+    assert isinstance(kg, KnowledgeGraph)
+    kg.ensure_current()
+    return kg
+
+
+def _manifest_mtime(store_dir: Path) -> int:
+    try:
+        return (store_dir / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _stored_graphs(store_dir: Path) -> tuple[str, ...]:
+    manifest = read_manifest(store_dir)
+    if manifest is None:
+        raise StoreError(f"no built store at {store_dir}: run `bipmkg build` first")
+    graphs = manifest.get("graphs", [])
+    assert isinstance(graphs, list)
+    return tuple(str(g["iri"]) for g in graphs)

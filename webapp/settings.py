@@ -1,0 +1,35 @@
+"""The web app's settings, declared once with their defaults and help text.
+
+Each can be set in the environment as `BIPMKG_<NAME>` (read by `create_app`) and is listed in the
+README; a test checks that the README and this table agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STORE_DIR", "", "Folder of the built Oxigraph store (default: var/store)."),
+    Setting("QUERY_TIMEOUT_S", 10.0, "Deadline of one SPARQL query in seconds; past it: 503."),
+    Setting("QUERY_WORKERS", 2, "Worker processes that evaluate queries (per server process)."),
+    Setting("ROW_CAP", 10_000, "Most rows (or triples) one answer holds; reported when applied."),
+    Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
+    Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
+    Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),
+    Setting("UPDATE_TOKEN", "", "Bearer token of curators for /update; empty: updates are off."),
+    Setting(
+        "DATA_DIR", "", "Folder of curated Turtle that /update writes back (default: graph_data)."
+    ),
+)
+
+
+def defaults() -> dict[str, object]:
+    return {s.name: s.default for s in SETTINGS}
