@@ -237,10 +237,18 @@ class QueryEngine:
         )
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and start its successor in the background, so the answer is not late."""
         worker.process.kill()
         worker.process.wait(5)
         worker.conn.close()
         if not self._closed:
+            threading.Thread(target=self._add_worker, daemon=True).start()
+
+    def _add_worker(self) -> None:
+        try:
+            self._idle.put(self._start_worker())
+        except QueryAborted:
+            # Retry once; a pool that keeps failing to start workers answers 503 (EngineBusy).
             self._idle.put(self._start_worker())
 
     def reload(self) -> None:

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import config
 from .dataset import graph_iri, parse_file
@@ -81,36 +81,33 @@ def apply_update(
     with _data_lock(folder):
         files = sorted(folder.glob("*.ttl"))
         by_graph = {str(graph_iri(p)): p for p in files}
-        copy = ox.Store()
-        for path in files:
-            copy.load(
-                path=str(path),
-                format=ox.RdfFormat.TURTLE,
-                to_graph=ox.NamedNode(str(graph_iri(path))),
-            )
-        before = {g: _graph_quads(copy, g) for g in by_graph}
+        # rdflib rather than Oxigraph for the copy: Oxigraph stores xsd:nonNegativeInteger and
+        # other derived integer types as xsd:integer, which would rewrite every count on write-back.
+        copy = Dataset()
+        for iri, path in by_graph.items():
+            copy.graph(URIRef(iri)).parse(path, format="turtle")
+        before = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
         try:
             copy.update(text)
-        except SyntaxError as exc:
+        except Exception as exc:  # pyparsing and evaluation errors of many types
             raise QueryError(f"malformed update: {exc}") from exc
-        except OSError as exc:
-            raise QueryError(f"the update could not be applied: {exc}") from exc
-        if any(True for _ in copy.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+        if len(copy.default_graph) > 0:
             raise QueryError(
                 "the update writes to the default graph; name the file's graph with "
                 f"GRAPH <…>, one of: {', '.join(sorted(by_graph))}"
             )
-        unknown = {str(g.value) for g in copy.named_graphs()} - set(by_graph)
+        unknown = {str(g.identifier) for g in copy.graphs() if len(g) > 0} - set(by_graph)
+        unknown.discard(str(DATASET_DEFAULT_GRAPH_ID))
         if unknown:
             names = ", ".join(sorted(unknown))
             raise QueryError(f"the update writes to graphs that are not curated files: {names}")
-        after = {g: _graph_quads(copy, g) for g in by_graph}
+        after = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
         changed = [g for g in by_graph if after[g] != before[g]]
         if not changed:
             return UpdateResult((), 0, 0, None)
         added = sum(len(after[g] - before[g]) for g in changed)
         removed = sum(len(before[g] - after[g]) for g in changed)
-        graphs = {g: _to_rdflib(copy, g, by_graph[g]) for g in by_graph}
+        graphs = {g: _with_prefixes(copy.graph(URIRef(g)), by_graph[g]) for g in by_graph}
         for g in changed:
             _refuse_control_characters(graphs[g], by_graph[g])
         union = Graph()
@@ -124,21 +121,13 @@ def apply_update(
         return UpdateResult(tuple(by_graph[g].name for g in changed), added, removed, build)
 
 
-def _graph_quads(store: ox.Store, graph: str) -> frozenset[str]:
-    return frozenset(
-        str(q.triple) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    )
-
-
-def _to_rdflib(store: ox.Store, graph: str, path: Path) -> Graph:
-    data = ox.serialize(
-        (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))),
-        format=ox.RdfFormat.N_TRIPLES,
-    )
+def _with_prefixes(graph: Graph, path: Path) -> Graph:
+    """A plain graph of the triples, with the prefixes the curated file declares."""
     result = Graph()
     for prefix, namespace in parse_file(path).namespaces():
         result.bind(prefix, namespace, override=True)
-    result.parse(data=data, format="nt")
+    for triple in graph:
+        result.add(triple)
     return result
 
 
