@@ -11,7 +11,7 @@ ASSETS := $(VENDOR)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install assets build validate stats queries lint format test serve clean
+.PHONY: help install assets browser build validate stats queries lint format test serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ $(ASSETS): package.json package-lock.json
 assets: $(ASSETS) ## Install the front-end libraries from npm into webapp/static/vendor
 	@true
 
+browser: ## Install Debian's chromium for the browser tests (apt-get, as root or with sudo)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 build: install ## Validate the data and load it into the store (var/store), if an input changed
 	$(BIN)/bipmkg build
 
@@ -57,7 +63,7 @@ format: install ## Format the Python code with ruff
 	$(BIN)/ruff format bipmkg webapp tests
 	$(BIN)/ruff check --fix bipmkg webapp tests
 
-test: install assets build lint ## Set up, lint, then run the whole test suite
+test: install assets browser build lint ## Set up, lint, then run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rdflib import Graph
-
 from live import LiveServer, build, start_server
+from rdflib import Graph
 
 from bipmkg.dataset import load_graph
 from bipmkg.validate import ValidationReport, validate

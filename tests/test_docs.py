@@ -32,3 +32,28 @@ def test_every_setting_is_in_the_readme() -> None:
 def test_quick_start_gives_the_two_commands() -> None:
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "make serve" in quick and "make test" in quick
+
+
+def test_every_web_setting_is_in_the_readme() -> None:
+    from webapp.settings import SETTINGS
+
+    for setting in SETTINGS:
+        assert f"BIPMKG_{setting.name}" in README, f"BIPMKG_{setting.name} missing from README.md"
+
+
+def test_every_route_is_in_the_readme() -> None:
+    from webapp import create_app
+
+    store = config.store_dir()
+    if not (store / "bipmkg-manifest.json").is_file():
+        from bipmkg.store import build_store
+
+        build_store(store)
+    app = create_app({"QUERY_WORKERS": 1})
+    try:
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            assert f"`{rule.rule}`" in README or f"{rule.rule}?" in README, rule.rule
+    finally:
+        app.extensions["bipmkg"].engine.close()

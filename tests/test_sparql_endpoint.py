@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ROW_CAP
+from live import LiveServer, http
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
-
-from live import LiveServer, http
 
 BKG = "https://w3id.org/bipmkg/ontology#"
 PREFIXES = (
@@ -26,7 +25,6 @@ EXPECTED_PARTIES = [
     "https://w3id.org/bipmkg/id/organisation/bipm",
     "https://w3id.org/bipmkg/id/organisation/iupac",
 ]
-from conftest import ROW_CAP
 
 
 def get(server: LiveServer, query: str, accept: str | None = None, **params: str):  # type: ignore[no-untyped-def]

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import QUERY_TIMEOUT_S
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from live import Answer, LiveServer, http
 
 from bipmkg.errors import QueryError
 from bipmkg.safety import check_query
-from conftest import QUERY_TIMEOUT_S
-from live import Answer, LiveServer, http
 
 STORED = ("https://w3id.org/bipmkg/graph/events",)
 
@@ -99,7 +99,9 @@ def test_dataset_parameters_naming_unstored_graphs_are_refused(
 ) -> None:
     url = f"http://127.0.0.1:{listener.port}/graph"
     for parameter in ("default-graph-uri", "named-graph-uri"):
-        qs = urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", parameter: url})
+        qs = urllib.parse.urlencode(
+            {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", parameter: url}
+        )
         answer = http("GET", f"{server.url}/sparql?{qs}")
         assert answer.status == 400 and "not a stored graph" in answer.text
     time.sleep(0.3)
@@ -137,7 +139,7 @@ RUNAWAY_QUERIES = {
     "cartesian product": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
     "star path": "SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:q>)* ?b . ?c (!<urn:q>)* ?d }",
     "regex over a product": (
-        'SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f '
+        "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f "
         'FILTER(REGEX(CONCAT(STR(?c), STR(?f)), "^(a|aa)+$")) }'
     ),
     "huge offset": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } OFFSET 1000000000",

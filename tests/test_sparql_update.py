@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
-
 from live import Answer, LiveServer, build, http, start_server
+from rdflib import Graph, Literal, URIRef
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "curator-secret-token"
@@ -25,19 +24,25 @@ PREFIX schema: <https://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 NEW_EVENT = "https://w3id.org/bipmkg/id/event/test-curator-workshop-2019"
-VALID = PREFIXES + f"""INSERT DATA {{ GRAPH <{EVENTS}> {{
+VALID = (
+    PREFIXES
+    + f"""INSERT DATA {{ GRAPH <{EVENTS}> {{
   <{NEW_EVENT}> a bkg:Workshop ;
     skos:prefLabel "Curator test workshop"@en ;
     schema:startDate "2019-12-02"^^xsd:date ;
     schema:location <https://w3id.org/bipmkg/id/place/paris> ;
     dcterms:source <https://w3id.org/bipmkg/id/source/report-2019--cbkt-overview> .
 }} }}"""
-INVALID = PREFIXES + f"""INSERT DATA {{ GRAPH <{AGREEMENTS}> {{
+)
+INVALID = (
+    PREFIXES
+    + f"""INSERT DATA {{ GRAPH <{AGREEMENTS}> {{
   <https://w3id.org/bipmkg/id/agreement/test-one-party> a bkg:MemorandumOfUnderstanding ;
     skos:prefLabel "One-party memorandum"@en ;
     bkg:hasParty <https://w3id.org/bipmkg/id/organisation/bipm> ;
     dcterms:source <https://w3id.org/bipmkg/id/source/report-2019--iupac> .
 }} }}"""
+)
 
 
 def digest(folder: Path) -> str:
@@ -105,7 +110,8 @@ def test_invalid_change_422_with_report_and_nothing_changes(
         "DROP ALL",
         "CLEAR ALL",
         "DROP SILENT ALL",
-        f"INSERT {{ GRAPH <{EVENTS}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <http://127.0.0.1:1/> {{ ?s ?p ?o }} }}",
+        f"INSERT {{ GRAPH <{EVENTS}> {{ ?s ?p ?o }} }} "
+        "WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
         "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
         "INSERT DATA { GRAPH <https://example.org/elsewhere> { <urn:a> <urn:b> <urn:c> } }",
         "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> ",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
 
 from bipmkg.sparql import list_queries
 
@@ -27,6 +27,12 @@ PREFIXES = {
 @bp.get("/")
 def home() -> str:
     return render_template("pages/home.html", graphs=get_kg().graphs, queries=list_queries())
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page declares."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)  # type: ignore[return-value]
 
 
 @bp.get("/query")

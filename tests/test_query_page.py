@@ -1,0 +1,62 @@
+"""The query page in a real browser: YASGUI loads from the app, examples load and run."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+from browser import ARTIFACTS, browser
+from live import LiveServer, http
+from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with browser() as launched:
+        yield launched
+
+
+def open_page(chromium: Browser, url: str) -> tuple[Page, list[str], list[str]]:
+    page = chromium.new_page()
+    errors: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(url)
+    return page, errors, failed
+
+
+def test_query_page_runs_an_example_like_the_endpoint(
+    server: LiveServer, chromium: Browser
+) -> None:
+    page, errors, failed = open_page(chromium, f"{server.url}/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    examples = json.loads(http("GET", f"{server.url}/api/queries").body)["queries"]
+    example = next(q for q in examples if "SELECT" in q["query"])
+    page.click(f'button.example[data-name="{example["name"]}"]')
+    page.wait_for_selector(
+        ".yasr .dataTable tbody tr, .yasr .yasr_results table tbody tr", timeout=15000
+    )
+    shown = page.locator(".yasr .dataTable tbody tr").count()
+    answer = http(
+        "GET", f"{server.url}/sparql?" + urllib.parse.urlencode({"query": example["query"]})
+    )
+    expected = len(json.loads(answer.body)["results"]["bindings"])
+    page.screenshot(path=str(ARTIFACTS / "query-page.png"), full_page=True)
+    assert shown == min(expected, 50) or (expected == 0 and shown == 1)
+    editor_text = page.evaluate("window.bipmkgYasgui.getTab().getQuery()")
+    assert editor_text.strip() == example["query"].strip()
+    assert not errors, errors
+    assert not failed, failed
+
+
+def test_query_page_declares_the_project_prefixes(server: LiveServer, chromium: Browser) -> None:
+    page, errors, _ = open_page(chromium, f"{server.url}/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.evaluate("window.localStorage.clear()")
+    text = page.evaluate("window.bipmkgYasgui.getTab().getQuery()")
+    assert "PREFIX bkg: <https://w3id.org/bipmkg/ontology#>" in text
+    assert not errors, errors
