@@ -60,3 +60,16 @@ def test_query_page_declares_the_project_prefixes(server: LiveServer, chromium: 
     text = page.evaluate("window.bipmkgYasgui.getTab().getQuery()")
     assert "PREFIX bkg: <https://w3id.org/bipmkg/ontology#>" in text
     assert not errors, errors
+
+
+def test_a_shared_link_restores_the_query(server: LiveServer, chromium: Browser) -> None:
+    shared = "PREFIX bkg: <https://w3id.org/bipmkg/ontology#>\nASK { ?a bkg:hasParty ?b }"
+    page, errors, failed = open_page(
+        chromium, f"{server.url}/query?" + urllib.parse.urlencode({"query": shared})
+    )
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.wait_for_function(
+        "window.bipmkgYasgui && window.bipmkgYasgui.getTab().getQuery().includes('hasParty')"
+    )
+    assert page.evaluate("window.bipmkgYasgui.getTab().getQuery()").strip() == shared
+    assert not errors and not failed
