@@ -132,7 +132,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         fmt = format_named(args.format)
-        print(report.results_graph.serialize(format=fmt.rdflib_format))
+        print(report.results_graph.serialize(format=fmt.rdflib or "turtle"))
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 

@@ -73,7 +73,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
     """Worker loop: open the store read-only, answer requests until told to stop."""
     import pyoxigraph as ox
 
-    from . import results
+    from . import formats, results
 
     _limit_memory(memory_limit_mb)
     store = ox.Store.read_only(store_dir)
@@ -86,7 +86,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
         if request is None:
             return
         try:
-            conn.send(("ok", _evaluate(ox, results, store, **request)))
+            conn.send(("ok", _evaluate(ox, formats, results, store, **request)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
         except MemoryError:
@@ -97,6 +97,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
 
 def _evaluate(
     ox: Any,
+    formats: Any,
     results: Any,
     store: Any,
     *,
@@ -114,7 +115,7 @@ def _evaluate(
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     answer = store.query(text, **kwargs)
-    fmt_ = results.results_format(fmt)
+    fmt_ = formats.format_named(fmt)
     if isinstance(answer, ox.QueryBoolean):
         return {
             "form": "boolean",

@@ -1,5 +1,7 @@
 """Serialise SPARQL results: SELECT/ASK as JSON, XML, CSV, TSV; graphs through Oxigraph.
 
+Formats come from the one table in bipmkg.formats.
+
 Written here rather than with Oxigraph's result serialiser because the row cap must stop the
 stream at a known row and say so; Oxigraph serialises all solutions or none.
 """
@@ -10,67 +12,20 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from .formats import Format
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-@dataclass(frozen=True)
-class ResultsFormat:
-    """A SPARQL results format (SELECT/ASK) or an RDF format (CONSTRUCT/DESCRIBE)."""
-
-    name: str
-    media_type: str
-    kind: str  # "solutions" or "graph"
-    oxigraph: ox.RdfFormat | None = None
-
-
-#: One table for the endpoint's result formats: content negotiation, `format=` and file names.
-RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
-    ResultsFormat("json", "application/sparql-results+json", "solutions"),
-    ResultsFormat("xml", "application/sparql-results+xml", "solutions"),
-    ResultsFormat("csv", "text/csv", "solutions"),
-    ResultsFormat("tsv", "text/tab-separated-values", "solutions"),
-    ResultsFormat("turtle", "text/turtle", "graph", ox.RdfFormat.TURTLE),
-    ResultsFormat("ntriples", "application/n-triples", "graph", ox.RdfFormat.N_TRIPLES),
-    ResultsFormat("rdfxml", "application/rdf+xml", "graph", ox.RdfFormat.RDF_XML),
-    ResultsFormat("jsonld", "application/ld+json", "graph", ox.RdfFormat.JSON_LD),
-    ResultsFormat("trig", "application/trig", "graph", ox.RdfFormat.TRIG),
-    ResultsFormat("nquads", "application/n-quads", "graph", ox.RdfFormat.N_QUADS),
-)
-#: Other media types clients send for the same formats.
-ALIASES = {
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "application/x-turtle": "turtle",
-    "text/plain": "ntriples",
-    "application/json+ld": "jsonld",
-}
-
-
-def results_format(name_or_media_type: str) -> ResultsFormat | None:
-    key = ALIASES.get(name_or_media_type, name_or_media_type)
-    for fmt in RESULTS_FORMATS:
-        if key in (fmt.name, fmt.media_type):
-            return fmt
-    return None
-
-
-def formats_of(kind: str) -> list[ResultsFormat]:
-    return [f for f in RESULTS_FORMATS if f.kind == kind]
-
-
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
 
 
-def write_solutions(
-    fmt: ResultsFormat, variables: Sequence[str], rows: Iterable[Sequence[Term]]
-) -> bytes:
+def write_solutions(fmt: Format, variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
     if fmt.name == "json":
         return _json(variables, rows)
     if fmt.name == "xml":
@@ -82,7 +37,7 @@ def write_solutions(
     raise ValueError(f"{fmt.name} is not a results format")
 
 
-def write_boolean(fmt: ResultsFormat, value: bool) -> bytes:
+def write_boolean(fmt: Format, value: bool) -> bytes:
     if fmt.name == "json":
         return json.dumps({"head": {}, "boolean": value}).encode()
     if fmt.name == "xml":
@@ -94,7 +49,7 @@ def write_boolean(fmt: ResultsFormat, value: bool) -> bytes:
     return f"boolean\r\n{'true' if value else 'false'}\r\n".encode()
 
 
-def write_triples(fmt: ResultsFormat, triples: Iterable[ox.Triple]) -> bytes:
+def write_triples(fmt: Format, triples: Iterable[ox.Triple]) -> bytes:
     assert fmt.oxigraph is not None
     data = ox.serialize(triples, format=fmt.oxigraph)
     return data if isinstance(data, bytes) else b""

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from werkzeug.datastructures import MultiDict
 
-from bipmkg.results import RESULTS_FORMATS, ResultsFormat, formats_of, results_format
+from bipmkg.formats import FORMATS, Format, find_format, formats_for
 from bipmkg.safety import check_graphs, check_query
 
 from .errors import HTTPError
@@ -22,18 +22,6 @@ bp = Blueprint("sparql", __name__)
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
-_W3C_FORMAT = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "turtle": "Turtle",
-    "ntriples": "N-Triples",
-    "rdfxml": "RDF_XML",
-    "jsonld": "JSON-LD",
-    "trig": "TriG",
-    "nquads": "N-Quads",
-}
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -68,7 +56,7 @@ def endpoint() -> Response:
         default_graphs=default_graphs or list(checked.from_graphs),
         named_graphs=named_graphs or list(checked.from_named_graphs),
     )
-    response = Response(result.body, status=200, content_type=_content_type(fmt), headers=_CORS)
+    response = Response(result.body, status=200, content_type=fmt.content_type, headers=_CORS)
     response.headers["X-SPARQL-Rows"] = str(result.rows)
     response.headers["Vary"] = "Accept"
     if result.truncated:
@@ -127,21 +115,18 @@ def _form() -> MultiDict[str, str]:
     return MultiDict()
 
 
-def _content_type(fmt: ResultsFormat) -> str:
-    textual = fmt.media_type.startswith("text/") or fmt.name in ("json", "xml", "jsonld", "rdfxml")
-    return f"{fmt.media_type}; charset=utf-8" if textual else fmt.media_type
-
-
-def _negotiate(kind: str) -> ResultsFormat:
+def _negotiate(kind: str) -> Format:
     """The `format` parameter if given, else the best `Accept` match (q-values honoured)."""
-    candidates = formats_of(kind)
+    candidates = (
+        formats_for("solutions") if kind == "solutions" else formats_for("graph", "dataset")
+    )
     name = request.values.get("format")
     if name:
-        chosen = results_format(name)
+        chosen = find_format(name)
         if chosen is None:
-            known = ", ".join(f.name for f in RESULTS_FORMATS)
+            known = ", ".join(f.name for f in FORMATS)
             raise HTTPError(400, f"unknown format {name!r}; known: {known}")
-        if chosen.kind != kind:
+        if chosen not in candidates:
             raise HTTPError(
                 400,
                 f"format {chosen.name} cannot express "
@@ -151,8 +136,7 @@ def _negotiate(kind: str) -> ResultsFormat:
         return chosen
     if not request.accept_mimetypes or not request.headers.get("Accept"):
         return candidates[0]
-    offered = [f.media_type for f in candidates]
-    offered += [alias for alias, target in _aliases(kind)]
+    offered = [f.media_type for f in candidates] + [a for f in candidates for a in f.aliases]
     best = request.accept_mimetypes.best_match(offered)
     if best is None:
         raise HTTPError(
@@ -160,15 +144,9 @@ def _negotiate(kind: str) -> ResultsFormat:
             f"cannot answer in {request.headers.get('Accept')}; this query's results are "
             f"available as {', '.join(f.media_type for f in candidates)}",
         )
-    chosen = results_format(best)
+    chosen = find_format(best)
     assert chosen is not None
     return chosen
-
-
-def _aliases(kind: str) -> list[tuple[str, str]]:
-    from bipmkg.results import ALIASES
-
-    return [(a, t) for a, t in ALIASES.items() if (f := results_format(t)) and f.kind == kind]
 
 
 def _without_query() -> Response:
@@ -196,8 +174,8 @@ def service_description() -> Graph:
     graph.add((service, SD.endpoint, endpoint))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    for fmt in RESULTS_FORMATS:
-        graph.add((service, SD.resultFormat, FORMATS_NS[_W3C_FORMAT[fmt.name]]))
+    for fmt in FORMATS:
+        graph.add((service, SD.resultFormat, FORMATS_NS[fmt.w3c]))
     dataset = URIRef(str(endpoint) + "#dataset")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
