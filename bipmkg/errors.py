@@ -13,3 +13,7 @@ class DataLoadError(BipmkgError):
 
 class QueryError(BipmkgError):
     """A SPARQL query is malformed, unknown or not allowed."""
+
+
+class NetworkQueryError(QueryError):
+    """A network analysis names an unknown or ambiguous body, or a bad date or radius."""

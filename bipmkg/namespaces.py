@@ -21,6 +21,35 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 
+#: Prefixes bound in every serialisation and declared in ontology/context.jsonld.
+PREFIXES: Final = {
+    "bkg": "https://w3id.org/bipmkg/ontology#",
+    "id": "https://w3id.org/bipmkg/id/",
+    "organisation": "https://w3id.org/bipmkg/id/organisation/",
+    "committee": "https://w3id.org/bipmkg/id/committee/",
+    "network": "https://w3id.org/bipmkg/id/network/",
+    "programme": "https://w3id.org/bipmkg/id/programme/",
+    "agreement": "https://w3id.org/bipmkg/id/agreement/",
+    "event": "https://w3id.org/bipmkg/id/event/",
+    "place": "https://w3id.org/bipmkg/id/place/",
+    "person": "https://w3id.org/bipmkg/id/person/",
+    "source": "https://w3id.org/bipmkg/id/source/",
+    "statement": "https://w3id.org/bipmkg/id/statement/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "time": "http://www.w3.org/2006/time#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
 #: Instance kinds, in the order pages and statistics list them.
 KINDS: Final = (
     "organisation",

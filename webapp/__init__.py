@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import errors, health, kg, pages, sparql, update
+from . import entities, errors, health, kg, pages, sparql, update
 from .settings import defaults
 
 
@@ -26,6 +26,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(entities.bp)
+    app.add_template_filter(entities.local_path, "local_path")
     app.register_blueprint(health.bp)
     app.register_blueprint(update.bp)
     return app

@@ -7,14 +7,19 @@ Opened once per server process by `init_app`, reached by views through `get_kg()
 from __future__ import annotations
 
 import atexit
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app
 
 from bipmkg import config
 from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.selectors import EngineSelector
 from bipmkg.store import MANIFEST, StoreError, read_manifest
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,11 +28,23 @@ class KnowledgeGraph:
     engine: QueryEngine
     graphs: tuple[str, ...]
     manifest_mtime: int = 0
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def selector(self) -> EngineSelector:
+        return EngineSelector(self.engine)
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """A value computed once per build of the store (labels, search index, counts)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return cast(T, self.cache[key])
 
     def refresh(self) -> None:
         """Re-read the manifest and restart the workers after the store was rebuilt."""
         self.graphs = _stored_graphs(self.store_dir)
         self.manifest_mtime = _manifest_mtime(self.store_dir)
+        self.cache.clear()
         self.engine.reload()
 
     def ensure_current(self) -> None:

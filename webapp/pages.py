@@ -1,12 +1,34 @@
-"""Pages for people: the home page and the query page (YASGUI), with their machine twins."""
+"""Pages for people and their machine twins: home, query page, search, downloads, VoID."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
+import datetime as dt
+import json
+from pathlib import Path
 
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from bipmkg.export import Dump, ensure_dumps, load_context
+from bipmkg.formats import find_format, formats_for
+from bipmkg.namespaces import KINDS
+from bipmkg.search import SearchIndex
 from bipmkg.sparql import list_queries
+from bipmkg.store import MANIFEST
+from bipmkg.void import count, describe_dataset
 
+from .errors import HTTPError
 from .kg import get_kg
+from .language import LANGUAGES, page_language
 
 bp = Blueprint("pages", __name__)
 
@@ -22,11 +44,46 @@ PREFIXES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "prov": "http://www.w3.org/ns/prov#",
 }
+#: Entry points of the home page: the kinds people start from.
+ENTRY_KINDS = (
+    "organisation",
+    "agreement",
+    "committee",
+    "network",
+    "programme",
+    "event",
+    "publication",
+    "person",
+    "place",
+)
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("pages/home.html", graphs=get_kg().graphs, queries=list_queries())
+    kg = get_kg()
+    counts = kg.cached("counts", lambda: count(kg.selector))
+    per_kind = kg.cached("per-kind", _per_kind)
+    return render_template(
+        "pages/home.html",
+        counts=counts,
+        per_kind=per_kind,
+        entry_kinds=ENTRY_KINDS,
+        queries=list_queries(),
+        lang=page_language(),
+    )
+
+
+def _per_kind() -> dict[str, int]:
+    rows = get_kg().selector.select(
+        """SELECT ?e WHERE { ?e a ?t . FILTER(STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/")) }
+        GROUP BY ?e"""
+    )
+    counts = dict.fromkeys(KINDS, 0)
+    for row in rows:
+        kind = row["e"].split("/id/", 1)[1].split("/", 1)[0]
+        if kind in counts:
+            counts[kind] += 1
+    return counts
 
 
 @bp.get("/favicon.ico")
@@ -35,9 +92,22 @@ def favicon() -> Response:
     return redirect(url_for("static", filename="favicon.svg"), code=301)  # type: ignore[return-value]
 
 
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> Response:
+    """Set the page language and go back; `next` must be a path on this site."""
+    if code not in LANGUAGES:
+        abort(404, f"no language {code!r}; use {' or '.join(LANGUAGES)}")
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = redirect(target, code=303)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response  # type: ignore[return-value]
+
+
 @bp.get("/query")
 def query_page() -> str:
-    return render_template("pages/query.html", queries=list_queries())
+    return render_template("pages/query.html", queries=list_queries(), lang=page_language())
 
 
 @bp.get("/api/queries")
@@ -50,3 +120,133 @@ def example_queries() -> Response:
             for q in list_queries()
         ],
     )
+
+
+def _search(limit: int) -> tuple[str, list[dict[str, object]]]:
+    text = request.args.get("q", "")
+    kg = get_kg()
+    index = kg.cached("search", lambda: SearchIndex.build(kg.selector))
+    hits = index.search(text, limit=limit)
+    return text, [
+        {
+            "iri": h.iri,
+            "url": url_for("entities.entity", kind=h.kind, slug=h.iri.rsplit("/", 1)[-1]),
+            "kind": h.kind,
+            "label_en": h.label_en,
+            "label_fr": h.label_fr,
+            "matched": h.matched,
+            "score": h.score,
+        }
+        for h in hits
+    ]
+
+
+@bp.get("/api/search")
+def search_api() -> Response:
+    limit = request.args.get("limit", "20")
+    if not limit.isdigit() or not 1 <= int(limit) <= 100:
+        raise HTTPError(400, "limit must be a whole number from 1 to 100")
+    text, hits = _search(int(limit))
+    response = jsonify(query=text, hits=hits)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/search")
+def search_page() -> str:
+    text = request.args.get("q", "")
+    hits = _search(50)[1] if text.strip() else []
+    return render_template("pages/search.html", q=text, hits=hits, lang=page_language())
+
+
+# -- Dataset description and downloads ---------------------------------------------------------
+
+
+def _dumps() -> list[Dump]:
+    kg = get_kg()
+    context = kg.cached("context", _context)
+    return kg.cached("dumps", lambda: ensure_dumps(kg.store_dir, context))
+
+
+def _context() -> dict[str, object]:
+    """The JSON-LD context: the store's copy if the build left one, else the project's."""
+    copy = get_kg().store_dir / "context.jsonld"
+    return load_context(copy if copy.is_file() else None)
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    body = json.dumps({"@context": get_kg().cached("context", _context)}, indent=2)
+    response = Response(body, content_type="application/ld+json; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    kg = get_kg()
+    offered = [f for f in formats_for("graph")]
+    name = request.args.get("format")
+    if name:
+        fmt = find_format(name)
+        if fmt is None or fmt not in offered:
+            raise HTTPError(
+                400, f"unknown format {name!r}; use {', '.join(f.name for f in offered)}"
+            )
+    else:
+        best = (
+            request.accept_mimetypes.best_match([f.media_type for f in offered])
+            if request.headers.get("Accept")
+            else offered[0].media_type
+        )
+        if best is None:
+            raise HTTPError(
+                406, f"the description is available as {', '.join(f.media_type for f in offered)}"
+            )
+        fmt = find_format(best)
+    assert fmt is not None and fmt.rdflib is not None
+    counts = kg.cached("counts", lambda: count(kg.selector))
+    manifest = kg.store_dir / MANIFEST
+    modified = dt.datetime.fromtimestamp(manifest.stat().st_mtime, tz=dt.UTC).isoformat(
+        timespec="seconds"
+    )
+    fingerprint = str(json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", ""))
+    graph = describe_dataset(
+        counts,
+        _dumps(),
+        base_url=request.host_url.rstrip("/"),
+        modified=modified,
+        fingerprint=fingerprint,
+    )
+    if fmt.name == "jsonld":
+        from bipmkg.export import compact_jsonld
+
+        body = json.dumps(compact_jsonld(graph, kg.cached("context", _context)), indent=2)
+    else:
+        body = graph.serialize(format=fmt.rdflib)
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/download/")
+def downloads() -> str:
+    return render_template("pages/download.html", dumps=_dumps(), lang=page_language())
+
+
+@bp.get("/download/<name>")
+def download(name: str) -> Response:
+    for dump in _dumps():
+        if dump.filename == name:
+            return send_file(
+                Path(dump.path),
+                mimetype=dump.format.media_type,
+                as_attachment=False,
+                download_name=dump.filename,
+                etag=dump.sha256,
+            )
+    if name == "SHA256SUMS":
+        sums = "".join(f"{d.sha256}  {d.filename}\n" for d in _dumps())
+        return Response(sums, content_type="text/plain; charset=utf-8")
+    abort(404, f"no download named {name!r}")

@@ -1,0 +1,262 @@
+"""Dereferenceable IRIs: /id/<kind>/<slug> and /ontology, as HTML or RDF.
+
+`Accept` (q-values honoured), a suffix (.ttl, .jsonld, .rdf, .nt) or `?format=` chooses the
+representation; 406 when none can be served, 404 (in the asked form) for an unknown IRI. The RDF
+is the entity's concise bounded description plus its neighbours' labels (bipmkg.describe); JSON-LD
+is compacted with the project's context.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from rdflib import Graph
+
+from bipmkg.describe import Description, describe, describe_query
+from bipmkg.export import compact_jsonld
+from bipmkg.formats import Format, find_format, formats_for
+from bipmkg.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
+from bipmkg.sections import read_sections
+
+from .errors import HTTPError
+from .kg import get_kg
+from .language import REUSED_LABELS, page_language
+
+bp = Blueprint("entities", __name__)
+
+HTML = "text/html"
+RDF_FORMATS = formats_for("graph")
+SUFFIXES = {f.extension: f for f in RDF_FORMATS}
+
+
+@bp.get("/id/<kind>/<slug>")
+def entity(kind: str, slug: str) -> Response:
+    slug, suffix = _split_suffix(slug)
+    if kind not in KINDS:
+        abort(404, f"no kind {kind!r} in this graph; kinds: {', '.join(KINDS)}")
+    try:
+        iri = str(instance_iri(kind, slug))
+    except ValueError as exc:
+        abort(404, str(exc))
+    return _represent(iri, suffix)
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<suffix>")
+def ontology(suffix: str | None = None) -> Response:
+    if suffix is not None and suffix not in SUFFIXES:
+        abort(404, f"no representation .{suffix}; use {', '.join('.' + s for s in SUFFIXES)}")
+    fmt = _negotiate(SUFFIXES.get(suffix or ""))
+    kg = get_kg()
+    if fmt is None:
+        terms = kg.cached("ontology-terms", lambda: _ontology_terms())
+        return Response(
+            render_template(
+                "entities/ontology.html", terms=terms, lang=page_language(), iri=ONTOLOGY_IRI
+            ),
+            mimetype=HTML,
+        )
+    query = (
+        "CONSTRUCT { ?s ?p ?o } "
+        "WHERE { GRAPH <https://w3id.org/bipmkg/graph/ontology> { ?s ?p ?o } }"
+    )
+    return _rdf_response(kg.engine.run(query, fmt="ntriples").body, fmt)
+
+
+@bp.get("/id/<kind>/")
+def index(kind: str) -> Response:
+    if kind not in KINDS:
+        abort(404, f"no kind {kind!r} in this graph; kinds: {', '.join(KINDS)}")
+    kg = get_kg()
+    rows = kg.selector.select(
+        """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT DISTINCT ?e ?en ?fr WHERE {
+          ?e a ?type .
+          FILTER(STRSTARTS(STR(?e), STR(?prefix)))
+          OPTIONAL { ?e skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
+          OPTIONAL { ?e skos:prefLabel ?fr . FILTER(lang(?fr) = "fr") }
+        } ORDER BY ?e""",
+        {"prefix": f"{ID_BASE}{kind}/"},
+    )
+    return Response(
+        render_template("entities/index.html", kind=kind, rows=rows, lang=page_language()),
+        mimetype=HTML,
+    )
+
+
+def local_path(iri: str) -> str:
+    """A link for a page: this server's path for the graph's own IRIs, the IRI otherwise.
+
+    Pages show and declare (rel=canonical) the public IRIs but link relatively, so they work
+    wherever the app is served, 127.0.0.1 included.
+    """
+    if iri.startswith(ID_BASE):
+        kind, _, slug = iri[len(ID_BASE) :].partition("/")
+        if kind in KINDS and slug:
+            return url_for("entities.entity", kind=kind, slug=slug)
+    if iri.startswith(ONTOLOGY_IRI):
+        return url_for("entities.ontology") + iri[len(ONTOLOGY_IRI) :]
+    return iri
+
+
+def _split_suffix(slug: str) -> tuple[str, str | None]:
+    base, dot, suffix = slug.rpartition(".")
+    if dot and suffix in SUFFIXES:
+        return base, suffix
+    if dot:
+        abort(404, f"no representation .{suffix}; use {', '.join('.' + s for s in SUFFIXES)}")
+    return slug, None
+
+
+def _negotiate(forced: Format | None) -> Format | None:
+    """The RDF format to answer with, or None for HTML."""
+    if forced is not None:
+        return forced
+    name = request.args.get("format")
+    if name:
+        if name == "html":
+            return None
+        chosen = find_format(name)
+        if chosen is None or chosen not in RDF_FORMATS:
+            known = ", ".join(["html", *(f.name for f in RDF_FORMATS)])
+            raise HTTPError(400, f"unknown format {name!r}; use one of {known}")
+        return chosen
+    if not request.headers.get("Accept"):
+        return None
+    offered = [
+        HTML,
+        *(f.media_type for f in RDF_FORMATS),
+        *(a for f in RDF_FORMATS for a in f.aliases),
+    ]
+    best = request.accept_mimetypes.best_match(offered)
+    if best is None:
+        raise HTTPError(
+            406,
+            f"cannot answer in {request.headers.get('Accept')}; available: "
+            + ", ".join(offered[: 1 + len(RDF_FORMATS)]),
+        )
+    return None if best == HTML else find_format(best)
+
+
+def _represent(iri: str, suffix: str | None) -> Response:
+    fmt = _negotiate(SUFFIXES.get(suffix or ""))
+    kg = get_kg()
+    if fmt is not None:
+        body = kg.engine.run(describe_query(iri), fmt="ntriples").body
+        response = _rdf_response(body, fmt)
+        if not body.strip():
+            response.status_code = 404
+        return response
+    description = describe(kg.selector, iri)
+    if not description.exists:
+        return Response(
+            render_template("entities/missing.html", iri=iri, lang=page_language()),
+            status=404,
+            mimetype=HTML,
+        )
+    return Response(_render(description), mimetype=HTML)
+
+
+def _rdf_response(ntriples: bytes, fmt: Format) -> Response:
+    graph = Graph()
+    graph.parse(data=ntriples, format="nt")
+    _bind(graph)
+    if fmt.name == "jsonld":
+        body = json.dumps(compact_jsonld(graph), ensure_ascii=False, indent=2)
+    else:
+        assert fmt.rdflib is not None
+        body = graph.serialize(format=fmt.rdflib)
+    response = Response(body, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _bind(graph: Graph) -> None:
+    from bipmkg.export import bind_prefixes
+
+    bind_prefixes(graph)
+
+
+def _render(description: Description) -> str:
+    kg = get_kg()
+    lang = page_language()
+    labels = kg.cached("property-labels", _property_labels)
+    sections = read_sections(kg.selector, description.kind, description.iri)
+    alternates = (
+        [
+            (
+                f.media_type,
+                url_for(
+                    "entities.entity",
+                    kind=description.kind,
+                    slug=f"{description.iri.rsplit('/', 1)[-1]}.{f.extension}",
+                ),
+            )
+            for f in RDF_FORMATS
+        ]
+        if description.kind in KINDS
+        else []
+    )
+    return render_template(
+        "entities/entity.html",
+        d=description,
+        sections=sections,
+        lang=lang,
+        prop_label=lambda p: _prop_label(labels, p, lang),
+        alternates=alternates,
+        ego_available="network.ego" in _endpoints(),
+    )
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+def _prop_label(labels: dict[str, tuple[str, str]], predicate: str, lang: str) -> str:
+    en, fr = labels.get(predicate) or REUSED_LABELS.get(predicate) or ("", "")
+    chosen = fr if lang == "fr" and fr else en
+    return chosen or predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _property_labels() -> dict[str, tuple[str, str]]:
+    rows = get_kg().selector.select(
+        """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?p ?en ?fr WHERE {
+          ?p rdfs:label ?en . FILTER(lang(?en) = "en")
+          FILTER(STRSTARTS(STR(?p), "https://w3id.org/bipmkg/ontology#"))
+          OPTIONAL { ?p rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
+        }"""
+    )
+    return {r["p"]: (r["en"], r.get("fr", "")) for r in rows}
+
+
+def _ontology_terms() -> list[dict[str, str]]:
+    rows = get_kg().selector.select(
+        """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?term ?type ?en ?fr ?definition ?super ?domain ?range WHERE {
+          ?term rdfs:isDefinedBy <https://w3id.org/bipmkg/ontology> ; a ?type .
+          FILTER(?type IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty,
+                           owl:NamedIndividual))
+          OPTIONAL { ?term rdfs:label ?en . FILTER(lang(?en) = "en") }
+          OPTIONAL { ?term rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
+          OPTIONAL { ?term skos:definition ?definition }
+          OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?super }
+          OPTIONAL { ?term rdfs:domain ?domain }
+          OPTIONAL { ?term rdfs:range ?range }
+        } ORDER BY ?type ?term"""
+    )
+    merged: dict[str, dict[str, str]] = {}
+    for row in rows:
+        entry = merged.setdefault(row["term"], {**row, "supers": ""})
+        if row.get("super") and row["super"] not in entry["supers"]:
+            entry["supers"] = ", ".join(filter(None, [entry["supers"], row["super"]]))
+        entry["name"] = row["term"].rsplit("#", 1)[-1]
+    return list(merged.values())
