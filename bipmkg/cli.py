@@ -20,10 +20,11 @@ from rdflib.term import Node
 from . import __version__, config
 from .dataset import load_graph
 from .errors import BipmkgError
+from .export import DUMP_FORMATS, dataset_from_store, serialise, write_dump
 from .formats import format_named, graph_format_names
 from .sparql import find_query, list_queries, run_query
 from .stats import compute_stats, format_stats
-from .store import StoreError, ValidationFailed, build_store, read_manifest
+from .store import StoreError, ValidationFailed, build_store, open_store, read_manifest
 from .validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -85,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
 
+    export = commands.add_parser(
+        "export", help="write the whole graph from the built store in one RDF format"
+    )
+    export.add_argument(
+        "--format",
+        choices=list(DUMP_FORMATS),
+        required=True,
+        help="turtle, ntriples, jsonld (compacted with ontology/context.jsonld), rdfxml, or trig "
+        "(named graphs kept)",
+    )
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
+
     commands.add_parser("queries", help="list the example queries (competency questions)")
 
     ask = commands.add_parser("query", help="run an example query by name, or a .rq file")
@@ -106,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "queries":
             return _queries()
         return _query(args)
@@ -174,6 +190,17 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Serving on http://{args.host}:{args.port}/ (store {store})", flush=True)
     os.execve(sys.executable, command, env)
     return EXIT_ERROR  # not reached: execve replaces the process
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = open_store(args.store)
+    fmt = format_named(args.format)
+    if args.output is None:
+        sys.stdout.buffer.write(serialise(dataset_from_store(store), fmt))
+        return EXIT_OK
+    dump = write_dump(store, fmt, args.output)
+    print(f"Wrote {dump.path} ({dump.size} bytes, {fmt.media_type})\nsha256 {dump.sha256}")
+    return EXIT_OK
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -42,7 +42,23 @@ def parse_file(path: Path) -> Graph:
         graph.parse(path, format="turtle")
     except Exception as exc:  # rdflib raises many parser-specific types
         raise DataLoadError(f"{path}: not valid Turtle: {exc}") from exc
+    check_literals(graph, str(path))
     return graph
+
+
+#: Characters no export may hold: XML 1.0 forbids them, so RDF/XML would break.
+CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+
+
+def check_literals(graph: Graph, origin: str) -> None:
+    """Refuse control characters in any term at ingest, so every export stays well-formed."""
+    for triple in graph:
+        for term in triple:
+            if CONTROL_CHARACTERS.intersection(str(term)):
+                raise DataLoadError(
+                    f"{origin}: a value holds a control character (U+0000–U+001F other than tab, "
+                    f"line feed, carriage return, or U+007F): {term.n3()[:100]}"
+                )
 
 
 def load_dataset(paths: Sequence[Path] | None = None, *, with_ontology: bool = True) -> Dataset:

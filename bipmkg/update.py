@@ -19,8 +19,8 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import config
-from .dataset import graph_iri, parse_file
-from .errors import QueryError
+from .dataset import check_literals, graph_iri, parse_file
+from .errors import DataLoadError, QueryError
 from .safety import tokens
 from .store import BuildResult, ValidationFailed, build_store
 from .validate import validate
@@ -35,7 +35,6 @@ _REFUSED_TARGETS = {
     ("DROP", "DEFAULT"),
     ("CLEAR", "DEFAULT"),
 }
-_ILLEGAL_CHARS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,10 @@ def apply_update(
         removed = sum(len(before[g] - after[g]) for g in changed)
         graphs = {g: _with_prefixes(copy.graph(URIRef(g)), by_graph[g]) for g in by_graph}
         for g in changed:
-            _refuse_control_characters(graphs[g], by_graph[g])
+            try:
+                check_literals(graphs[g], by_graph[g].name)
+            except DataLoadError as exc:
+                raise QueryError(str(exc)) from exc
         union = Graph()
         for graph in graphs.values():
             union += graph
@@ -129,16 +131,6 @@ def _with_prefixes(graph: Graph, path: Path) -> Graph:
     for triple in graph:
         result.add(triple)
     return result
-
-
-def _refuse_control_characters(graph: Graph, path: Path) -> None:
-    for triple in graph:
-        for term in triple:
-            if set(str(term)) & _ILLEGAL_CHARS:
-                raise QueryError(
-                    f"a value for {path.name} holds a control character; exports must stay "
-                    f"well-formed: {term.n3()[:80]}"
-                )
 
 
 def _write_atomically(outputs: dict[Path, Graph]) -> None:
