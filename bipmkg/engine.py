@@ -103,7 +103,7 @@ def _evaluate(
     *,
     text: str,
     fmt: str,
-    row_cap: int,
+    row_cap: int | None,
     default_graphs: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
 ) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def _evaluate(
         rows: list[list[Any]] = []
         truncated = False
         for solution in answer:
-            if len(rows) == row_cap:
+            if row_cap is not None and len(rows) == row_cap:
                 truncated = True
                 break
             rows.append([solution[v] for v in variables])
@@ -137,7 +137,7 @@ def _evaluate(
     triples: list[Any] = []
     truncated = False
     for triple in answer:
-        if len(triples) == row_cap:
+        if row_cap is not None and len(triples) == row_cap:
             truncated = True
             break
         triples.append(triple)
@@ -188,8 +188,13 @@ class QueryEngine:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         timeout_s: float | None = None,
+        row_cap: int | None = -1,
     ) -> EngineResult:
-        """Evaluate a checked query; raises QueryError, QueryTimeout, QueryAborted, EngineBusy."""
+        """Evaluate a checked query; raises QueryError, QueryTimeout, QueryAborted, EngineBusy.
+
+        `row_cap` defaults to the setting (what /sparql applies); None lifts it, for the app's
+        own bounded queries (an entity's description, the ontology).
+        """
         deadline = timeout_s if timeout_s is not None else self.settings.timeout_s
         try:
             worker = self._idle.get(timeout=deadline)
@@ -202,7 +207,7 @@ class QueryEngine:
         request = {
             "text": text,
             "fmt": fmt,
-            "row_cap": self.settings.row_cap,
+            "row_cap": self.settings.row_cap if row_cap == -1 else row_cap,
             "default_graphs": list(default_graphs or []),
             "named_graphs": list(named_graphs or []),
         }

@@ -93,7 +93,7 @@ class EngineSelector:
         self.engine = engine
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:
-        result = self.engine.run(_bind(query, bindings), fmt="json")
+        result = self.engine.run(_bind(query, bindings), fmt="json", row_cap=None)
         payload = json.loads(result.body)
         return [
             {var: cell["value"] for var, cell in binding.items()}

@@ -93,3 +93,15 @@ def test_cli_exit_2_on_missing_file(tmp_path: Path) -> None:
     done = run_cli("validate", str(tmp_path / "absent.ttl"))
     assert done.returncode == 2
     assert "no such file" in done.stderr
+
+
+def test_every_instance_iri_follows_the_scheme(graph: Graph) -> None:
+    from bipmkg.namespaces import ID_BASE, split_instance_iri
+
+    bad = {
+        str(term)
+        for triple in graph
+        for term in triple
+        if str(term).startswith(ID_BASE) and split_instance_iri(str(term)) is None
+    }
+    assert not bad, f"IRIs outside /id/<kind>/<kebab-case-slug>: {sorted(bad)[:10]}"

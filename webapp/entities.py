@@ -61,7 +61,7 @@ def ontology(suffix: str | None = None) -> Response:
         "CONSTRUCT { ?s ?p ?o } "
         "WHERE { GRAPH <https://w3id.org/bipmkg/graph/ontology> { ?s ?p ?o } }"
     )
-    return _rdf_response(kg.engine.run(query, fmt="ntriples").body, fmt)
+    return _rdf_response(kg.engine.run(query, fmt="ntriples", row_cap=None).body, fmt)
 
 
 @bp.get("/id/<kind>/")
@@ -145,7 +145,7 @@ def _represent(iri: str, suffix: str | None) -> Response:
     fmt = _negotiate(SUFFIXES.get(suffix or ""))
     kg = get_kg()
     if fmt is not None:
-        body = kg.engine.run(describe_query(iri), fmt="ntriples").body
+        body = kg.engine.run(describe_query(iri), fmt="ntriples", row_cap=None).body
         response = _rdf_response(body, fmt)
         if not body.strip():
             response.status_code = 404
