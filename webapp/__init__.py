@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import entities, errors, health, kg, pages, sparql, update
+from . import entities, errors, health, kg, pages, security, sparql, update
 from .settings import defaults
 
 
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
     kg.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(entities.bp)

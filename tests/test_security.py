@@ -1,0 +1,89 @@
+"""Pages stay inert whatever the data holds: escaping, CSP and security headers."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import browser
+from live import LiveServer, build, http, start_server
+from playwright.sync_api import Browser
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose data has an XSS probe in a French label and an English alternative name."""
+    base = tmp_path_factory.mktemp("xss")
+    data = base / "graph_data"
+    shutil.copytree(ROOT / "graph_data", data, ignore=shutil.ignore_patterns("*.md"))
+    (data / "probe.ttl").write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/bipmkg/id/organisation/iupac> skos:prefLabel "
+        f"'''{PROBE}'''@fr ; skos:altLabel '''{PROBE}'''@en .\n",
+        encoding="utf-8",
+    )
+    build(base / "store", data)
+    live = start_server(base / "store", {}, base / "server.log")
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    with browser() as launched:
+        yield launched
+
+
+PAGES = [
+    "/",
+    "/query",
+    "/id/organisation/iupac",
+    "/id/organisation/iupac?lang=fr",
+    "/search?q=iupac",
+    "/ontology",
+    "/download/",
+    "/id/organisation/",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_security_headers_on_every_page(probed: LiveServer, path: str) -> None:
+    answer = http("GET", probed.url + path)
+    assert answer.status == 200
+    policy = answer.headers["content-security-policy"]
+    for directive in ("script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"):
+        assert directive in policy
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "same-origin"
+
+
+def test_a_label_with_markup_is_shown_as_text(probed: LiveServer) -> None:
+    page = http("GET", probed.url + "/id/organisation/iupac?lang=fr").text
+    assert PROBE not in page
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_script_runs_and_no_csp_violation_in_a_real_browser(
+    probed: LiveServer, chromium: Browser, path: str
+) -> None:
+    page = chromium.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " e => { window.cspViolations = (window.cspViolations || 0) + 1 })"
+    )
+    page.goto(probed.url + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.pwned === undefined")
+    assert page.evaluate("window.cspViolations || 0") == 0, violations
+    assert not violations
