@@ -134,14 +134,29 @@ def _with_prefixes(graph: Graph, path: Path) -> Graph:
 
 
 def _write_atomically(outputs: dict[Path, Graph]) -> None:
+    """Write every file beside its target, fsync, rename all into place, fsync the folder.
+
+    A crash before the renames leaves the old files; after them, the new ones: readers never see
+    a half-written file, and an acknowledged update survives a power cut.
+    """
     staged: list[tuple[Path, Path]] = []
     try:
         for path, graph in outputs.items():
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temporary.write_text(_stable_turtle(graph, path), encoding="utf-8")
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(_stable_turtle(graph, path))
+                handle.flush()
+                os.fsync(handle.fileno())
             staged.append((temporary, path))
         for temporary, path in staged:
             os.replace(temporary, path)
+        folders = {path.parent for _, path in staged}
+        for folder in folders:
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)

@@ -12,12 +12,13 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import QUERY_TIMEOUT_S
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from live import Answer, LiveServer, http
+from live import Answer, LiveServer, build, http, start_server
 
 from bipmkg.errors import QueryError
 from bipmkg.safety import check_query
@@ -171,3 +172,29 @@ def test_runaway_query_gets_503_at_the_deadline_while_others_are_served(
     assert quick_times and max(quick_times) < 0.2, quick_times
     # The server keeps answering after the runaway worker was stopped.
     assert ask(server, simple).status == 200
+
+
+def test_per_client_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
+    build(tmp_path / "store")
+    live = start_server(
+        tmp_path / "store",
+        {
+            "BIPMKG_QUERY_TIMEOUT_S": "2",
+            "BIPMKG_CLIENT_MAX_CONCURRENT": "1",
+            "BIPMKG_CLIENT_QUERY_SECONDS": "1.5",
+        },
+        tmp_path / "log",
+    )
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            runaway = pool.submit(ask, live, RUNAWAY_QUERIES["cartesian product"], 30)
+            time.sleep(0.5)
+            second = ask(live, "ASK { ?s ?p ?o }")
+            assert second.status == 429 and "at once" in second.text
+            assert second.headers["retry-after"] == "1"
+            assert runaway.result().status == 503
+        spent = ask(live, "ASK { ?s ?p ?o }")
+        assert spent.status == 429 and "query time" in spent.text
+        assert 1 <= int(spent.headers["retry-after"]) <= 60
+    finally:
+        live.stop()

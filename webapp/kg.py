@@ -19,6 +19,8 @@ from bipmkg.engine import EngineSettings, QueryEngine
 from bipmkg.selectors import EngineSelector
 from bipmkg.store import MANIFEST, StoreError, read_manifest
 
+from .limits import ClientLimits
+
 T = TypeVar("T")
 
 
@@ -66,7 +68,17 @@ def init_app(app: Flask) -> None:
         )
     )
     atexit.register(engine.close)
+    app.extensions["bipmkg-limits"] = ClientLimits(
+        max_concurrent=int(app.config["CLIENT_MAX_CONCURRENT"]),
+        seconds_per_minute=float(app.config["CLIENT_QUERY_SECONDS"]),
+    )
     app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
+
+
+def get_limits() -> ClientLimits:
+    limits = current_app.extensions["bipmkg-limits"]
+    assert isinstance(limits, ClientLimits)
+    return limits
 
 
 def get_kg() -> KnowledgeGraph:

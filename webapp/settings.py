@@ -24,6 +24,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
     Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),
+    Setting("CLIENT_MAX_CONCURRENT", 4, "Queries one client may run at once; past it: 429."),
+    Setting(
+        "CLIENT_QUERY_SECONDS", 120.0, "Query seconds one client may use per minute; past it: 429."
+    ),
     Setting("UPDATE_TOKEN", "", "Bearer token of curators for /update; empty: updates are off."),
     Setting(
         "DATA_DIR", "", "Folder of curated Turtle that /update writes back (default: graph_data)."

@@ -16,7 +16,7 @@ from bipmkg.formats import FORMATS, Format, find_format, formats_for
 from bipmkg.safety import check_graphs, check_query
 
 from .errors import HTTPError
-from .kg import get_kg
+from .kg import get_kg, get_limits
 
 bp = Blueprint("sparql", __name__)
 
@@ -50,12 +50,13 @@ def endpoint() -> Response:
     check_graphs(named_graphs, stored_graphs=kg.graphs, parameter="named-graph-uri")
     kind = "graph" if checked.form in ("CONSTRUCT", "DESCRIBE") else "solutions"
     fmt = _negotiate(kind)
-    result = kg.engine.run(
-        query,
-        fmt=fmt.name,
-        default_graphs=default_graphs or list(checked.from_graphs),
-        named_graphs=named_graphs or list(checked.from_named_graphs),
-    )
+    with get_limits().hold(request.remote_addr or "unknown"):
+        result = kg.engine.run(
+            query,
+            fmt=fmt.name,
+            default_graphs=default_graphs or list(checked.from_graphs),
+            named_graphs=named_graphs or list(checked.from_named_graphs),
+        )
     response = Response(result.body, status=200, content_type=fmt.content_type, headers=_CORS)
     response.headers["X-SPARQL-Rows"] = str(result.rows)
     response.headers["Vary"] = "Accept"
