@@ -29,8 +29,9 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 # Front-end libraries come from npm (package-lock.json) and are served by the app: no CDN.
 $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/yasgui
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/yasgui $(VENDOR)/cytoscape
 	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/yasgui/
+	cp node_modules/cytoscape/dist/cytoscape.min.js node_modules/cytoscape-svg/cytoscape-svg.js $(VENDOR)/cytoscape/
 	touch $@
 
 assets: $(ASSETS) ## Install the front-end libraries from npm into webapp/static/vendor

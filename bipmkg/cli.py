@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from . import __version__, config
+from . import __version__, cli_network, config
 from .dataset import load_graph
 from .errors import BipmkgError
 from .export import DUMP_FORMATS, dataset_from_store, serialise, write_dump
@@ -106,12 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--format", choices=["table", "csv", "json"], default="table", help="output format"
     )
+    cli_network.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        handled = cli_network.run(args)
+        if handled is not None:
+            return handled
         if args.command == "validate":
             return _validate(args)
         if args.command == "stats":

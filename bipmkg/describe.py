@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from .errors import QueryError
-from .namespaces import ID_BASE, ONTOLOGY_IRI, split_instance_iri
+from .namespaces import BKG, ID_BASE, ONTOLOGY_IRI, split_instance_iri
 from .selectors import Row, Selector
 
-PREFIXES = """PREFIX bkg: <https://w3id.org/bipmkg/ontology#>
+PREFIXES = f"""PREFIX bkg: <{BKG._NS}>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -147,7 +147,7 @@ SELECT ?p ?o ?en ?fr ?lang ?dt ?kind ?src WHERE {
   ?e ?p ?o .
   OPTIONAL { ?o skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
   OPTIONAL { ?o skos:prefLabel|rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
-  OPTIONAL { ?o a ?kind . FILTER(STRSTARTS(STR(?kind), "https://w3id.org/bipmkg/ontology#")) }
+  OPTIONAL { ?o a ?kind . FILTER(STRSTARTS(STR(?kind), STR(bkg:))) }
   OPTIONAL { ?st rdf:subject ?e ; rdf:predicate ?p ; rdf:object ?o ; dcterms:source ?src }
   BIND(IF(isLiteral(?o), lang(?o), "") AS ?lang)
   BIND(IF(isLiteral(?o), STR(datatype(?o)), "") AS ?dt)
@@ -164,7 +164,7 @@ SELECT ?s ?p ?en ?fr ?kind WHERE {
   FILTER(isIRI(?s))
   OPTIONAL { ?s skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
   OPTIONAL { ?s skos:prefLabel ?fr . FILTER(lang(?fr) = "fr") }
-  OPTIONAL { ?s a ?kind . FILTER(STRSTARTS(STR(?kind), "https://w3id.org/bipmkg/ontology#")) }
+  OPTIONAL { ?s a ?kind . FILTER(STRSTARTS(STR(?kind), STR(bkg:))) }
 }
 """
 )

@@ -175,7 +175,14 @@ class QueryEngine:
         if not parent.poll(60):
             process.kill()
             raise QueryAborted("a query worker did not start within 60 s")
-        status, _ = parent.recv()
+        try:
+            status, _ = parent.recv()
+        except (EOFError, OSError) as exc:
+            process.kill()
+            raise QueryAborted(
+                "a query worker ended while opening the store; is the store readable and the "
+                f"worker memory limit ({self.settings.memory_limit_mb} MB) large enough?"
+            ) from exc
         if status != "ready":
             raise QueryAborted(f"a query worker failed to start: {status}")
         return _Worker(process, parent)

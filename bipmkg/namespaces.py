@@ -219,6 +219,26 @@ class BKG(DefinedNamespace):
     concerns: URIRef
     conflictingStatement: URIRef
 
+    # Network metrics (computed by `bipmkg build` into the metrics named graph)
+    MetricsRun: URIRef
+    BodyMetrics: URIRef
+    asOfDate: URIRef
+    algorithm: URIRef
+    parameters: URIRef
+    bodyCount: URIRef
+    linkCount: URIRef
+    componentCount: URIRef
+    modularity: URIRef
+    measuredBody: URIRef
+    degree: URIRef
+    weightedDegree: URIRef
+    betweennessCentrality: URIRef
+    closenessCentrality: URIRef
+    pageRank: URIRef
+    centralityRank: URIRef
+    community: URIRef
+    articulationPoint: URIRef
+
 
 def instance_iri(kind: str, slug: str) -> URIRef:
     """Return the IRI of an instance, refusing kinds and slugs outside the scheme."""

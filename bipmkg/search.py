@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import QueryError
-from .namespaces import split_instance_iri
+from .namespaces import BKG, split_instance_iri
 from .selectors import Selector
 
 MAX_QUERY = 200
@@ -32,15 +32,15 @@ SEARCHABLE = (
     "cooperation",
 )
 
-_NAMES = """
-PREFIX bkg: <https://w3id.org/bipmkg/ontology#>
+_NAMES = f"""
+PREFIX bkg: <{BKG._NS}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?e ?p ?name WHERE {
-  VALUES ?p { skos:prefLabel skos:altLabel bkg:acronym }
+SELECT ?e ?p ?name WHERE {{
+  VALUES ?p {{ skos:prefLabel skos:altLabel bkg:acronym }}
   ?e ?p ?name .
   FILTER(isIRI(?e) && STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/"))
-}
+}}
 """
 _LABELS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

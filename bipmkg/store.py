@@ -28,6 +28,8 @@ from .errors import BipmkgError
 from .validate import ValidationReport, validate
 
 MANIFEST = "bipmkg-manifest.json"
+#: Graphs a build computes besides the inputs; a change here makes existing stores rebuild.
+DERIVED_GRAPHS = "network-metrics/1"
 
 
 class ValidationFailed(BipmkgError):
@@ -97,6 +99,7 @@ def build_store(
         store.bulk_load(
             path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph.iri)
         )
+    graphs.append(_add_metrics(store))
     store.flush()
     del store  # release RocksDB's lock before the directory moves
     manifest = {
@@ -107,6 +110,25 @@ def build_store(
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     _swap_in(staging, target)
     return BuildResult(target, True, tuple(graphs))
+
+
+def _add_metrics(store: ox.Store) -> StoredGraph:
+    """Compute the network metrics over the staging store and load them as their own graph.
+
+    Derived, not curated: validation has already run on the inputs, and the metrics graph is
+    rebuilt with every build. Imported here because bipmkg.metrics reads the store through
+    bipmkg.selectors, which imports this module.
+    """
+    from .metrics import METRICS_GRAPH, compute_metrics
+    from .selectors import StoreSelector
+
+    metrics = compute_metrics(StoreSelector(store))
+    store.load(
+        metrics.serialize(format="nt", encoding="utf-8"),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(str(METRICS_GRAPH)),
+    )
+    return StoredGraph(str(METRICS_GRAPH), "(computed by bipmkg.metrics)", len(metrics))
 
 
 def open_store(store_dir: Path | None = None) -> ox.Store:
@@ -135,6 +157,7 @@ def read_manifest(store_dir: Path) -> dict[str, object] | None:
 def _fingerprint(inputs: Sequence[Path]) -> str:
     """A hash of the code version, the shapes and every input file's name and bytes."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(DERIVED_GRAPHS.encode())
     for path in [*config.shapes_files(include_warnings=False), *inputs]:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")

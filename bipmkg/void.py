@@ -11,6 +11,7 @@ from rdflib import DCTERMS, RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from . import __version__
 from .export import Dump, bind_prefixes
+from .namespaces import BKG
 from .selectors import Selector
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -38,7 +39,7 @@ SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
 } GROUP BY ?class ORDER BY ?class
 """
 _VOCABULARIES = (
-    "https://w3id.org/bipmkg/ontology#",
+    str(BKG._NS),
     "http://www.w3.org/ns/org#",
     "http://www.w3.org/2004/02/skos/core#",
     "http://purl.org/dc/terms/",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -40,3 +41,16 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+def wait_until(page: Page, expression: str, timeout_s: float = 20.0) -> object:
+    """Poll an expression until it is truthy; Playwright's wait_for_function needs eval, which
+    the app's Content-Security-Policy forbids."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression} stayed false for {timeout_s} s")
+        page.wait_for_timeout(100)

@@ -21,9 +21,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(store: Path) -> Iterator[QueryEngine]:
-    pool = QueryEngine(EngineSettings(store, workers=1, timeout_s=30, memory_limit_mb=512))
+    pool = QueryEngine(EngineSettings(store, workers=1, timeout_s=30, memory_limit_mb=1024))
     yield pool
     pool.close()
+
+
+def test_a_worker_that_cannot_open_the_store_is_a_clear_error(store: Path) -> None:
+    with pytest.raises(QueryAborted, match="memory limit"):
+        QueryEngine(EngineSettings(store, workers=1, memory_limit_mb=64))
 
 
 def test_memory_limit_ends_the_query_and_the_engine_goes_on(engine: QueryEngine) -> None:

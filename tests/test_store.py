@@ -53,7 +53,7 @@ def test_build_reports_one_named_graph_per_file_and_skips_when_unchanged(tmp_pat
     again = run_build(store, DATA / "minimal.ttl")
     assert "up to date" in again.stdout
     graphs = json.loads((store / "bipmkg-manifest.json").read_text())["graphs"]
-    assert [g["iri"].rsplit("/", 1)[-1] for g in graphs] == ["ontology", "minimal"]
+    assert [g["iri"].rsplit("/", 1)[-1] for g in graphs] == ["ontology", "minimal", "metrics"]
 
 
 def test_the_server_answers_from_the_store_without_any_turtle(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The Flask front end of bipmkg: SPARQL endpoint, query page, health checks.
+"""The Flask front end of bipmkg: SPARQL, entity pages, search, network, downloads.
 
 `create_app(test_config=None)`: defaults from `webapp.settings`, then `BIPMKG_*` environment
 variables, then the test config (flaskr's factory). It adapts `bipmkg` to HTTP; `bipmkg` never
@@ -11,7 +11,19 @@ from typing import Any
 
 from flask import Flask
 
-from . import entities, errors, health, kg, pages, security, sparql, update
+from . import (
+    entities,
+    errors,
+    graph,
+    health,
+    kg,
+    network,
+    openapi,
+    pages,
+    security,
+    sparql,
+    update,
+)
 from .settings import defaults
 
 
@@ -31,4 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(entities.local_path, "local_path")
     app.register_blueprint(health.bp)
     app.register_blueprint(update.bp)
+    app.register_blueprint(network.bp)
+    app.register_blueprint(graph.bp)
+    app.register_blueprint(openapi.bp)
     return app

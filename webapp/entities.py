@@ -208,7 +208,7 @@ def _render(description: Description) -> str:
         lang=lang,
         prop_label=lambda p: _prop_label(labels, p, lang),
         alternates=alternates,
-        ego_available="network.ego" in _endpoints(),
+        ego_available="network.ego_json" in _endpoints(),
     )
 
 

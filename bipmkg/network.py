@@ -1,0 +1,978 @@
+"""Project the graph into the cooperation network: bodies as nodes, typed and dated links as edges.
+
+Sits after the store in the data flow (authored Turtle → load → validate → store → **network** →
+analysis, metrics, exports). SPARQL projections, read through any `Selector`, pick out the bodies
+and the facts that link them (agreements, memberships, events, programmes, cooperations and the
+body-to-body statements), so literals and classes never become nodes. Each link keeps its kind,
+its dates as written, the fact behind it, the sources that cite it and a sentence that explains it.
+
+The graph is projected once (`project`) and every dated view is filtered from that projection in
+Python (`network_of`), so a year-by-year series costs one set of queries, not one per year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import combinations
+
+import networkx as nx  # type: ignore[import-untyped]
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from .errors import NetworkQueryError
+from .namespaces import BKG, ORG, SCHEMA
+from .selectors import Row, Selector
+
+# -- Link kinds -----------------------------------------------------------------------------------
+
+#: Every kind of link, with what it means; the order is the order of legends and tables.
+LINK_KINDS: Mapping[str, str] = {
+    "co-party": "both are parties to the same agreement",
+    "observer": "observer status: an observer membership or an observer-status relation",
+    "member": "member of a committee, network or organisation (with its role)",
+    "established-by": "a body founded or set up by another",
+    "established-under": "a body set up under an agreement (linked to its parties) or a framework",
+    "organ-of": "a governing organ of an organisation",
+    "sub-organisation": "a part or unit of an organisation",
+    "succeeds": "a body that replaced or renamed another",
+    "supervises": "a governing organ that supervises a body",
+    "acts-for": "a body that concludes agreements on behalf of another",
+    "co-organised": "organisers and co-organisers of the same event",
+    "organised": "an event organised within a programme or as a meeting of a body",
+    "hosted": "the host of an event or programme, linked to its organisers",
+    "sponsored": "the sponsor of an event or programme, linked to its organisers",
+    "attended": "a body that attended an event, linked to its organisers or the body meeting",
+    "participant-region": "a body whose members took part in a programme or event",
+    "runs": "a body that runs a programme",
+    "in-programme": "a project that is part of a programme",
+    "cooperates": "partners in a cooperation stated by a source",
+    "liaises-through": "a partner of a cooperation and the body it liaises through",
+}
+
+PAGE_SIZE = 5000
+
+_PREFIXES = f"""PREFIX bkg: <{BKG._NS}>
+PREFIX dcterms: <{DCTERMS}>
+PREFIX org: <{ORG}>
+PREFIX rdf: <{RDF}>
+PREFIX rdfs: <{RDFS}>
+PREFIX schema: <{SCHEMA}>
+PREFIX skos: <{SKOS}>
+"""
+
+
+def _facts_query(pattern: str, properties: Sequence[str]) -> str:
+    """Rows (fact, property, value, lang) for the facts a pattern selects.
+
+    VALUES comes first: rdflib joins it 100× faster there than after the pattern.
+    """
+    return (
+        _PREFIXES
+        + f"""SELECT DISTINCT ?fact ?property ?value ?lang WHERE {{
+  VALUES ?property {{ {" ".join(properties)} }}
+  {pattern}
+  ?fact ?property ?value .
+  BIND(LANG(?value) AS ?lang)
+}} ORDER BY ?fact ?property ?value ?lang"""
+    )
+
+
+#: A body is an instance of bkg:Body or of one of its subclasses.
+Q_BODIES = (
+    _PREFIXES
+    + """SELECT DISTINCT ?body ?class WHERE {
+  ?body a ?class . ?class rdfs:subClassOf* bkg:Body .
+} ORDER BY ?body ?class"""
+)
+
+#: The subclass closure below bkg:Body, to tell the most specific class of a body.
+Q_BODY_CLASSES = (
+    _PREFIXES
+    + """SELECT DISTINCT ?class ?super WHERE {
+  ?class rdfs:subClassOf+ ?super . ?super rdfs:subClassOf* bkg:Body .
+} ORDER BY ?class ?super"""
+)
+
+Q_BODY_NAMES = _facts_query(
+    "?fact a ?class . ?class rdfs:subClassOf* bkg:Body .",
+    ["skos:prefLabel", "bkg:acronym", "schema:foundingDate", "dcterms:source"],
+)
+
+Q_AGREEMENTS = _facts_query(
+    "?fact a ?class . ?class rdfs:subClassOf* bkg:Agreement .",
+    [
+        "rdf:type",
+        "bkg:hasParty",
+        "bkg:dateSigned",
+        "schema:endDate",
+        "bkg:establishes",
+        "skos:prefLabel",
+        "dcterms:source",
+    ],
+)
+
+#: An agreement replaced by a later one ends when the later one is signed.
+Q_REPLACEMENTS = (
+    _PREFIXES
+    + """SELECT DISTINCT ?fact ?value WHERE {
+  ?later dcterms:replaces ?fact ; bkg:dateSigned ?value .
+} ORDER BY ?fact ?value"""
+)
+
+Q_MEMBERSHIPS = _facts_query(
+    "?fact a org:Membership .",
+    [
+        "org:member",
+        "org:organization",
+        "org:role",
+        "schema:startDate",
+        "schema:endDate",
+        "dcterms:source",
+    ],
+)
+
+Q_ROLES = (
+    _PREFIXES
+    + """SELECT DISTINCT ?role ?label ?lang WHERE {
+  ?role a org:Role ; rdfs:label ?label . BIND(LANG(?label) AS ?lang)
+} ORDER BY ?role ?label ?lang"""
+)
+
+_EVENT_ROLES = (
+    "schema:organizer",
+    "bkg:coOrganizer",
+    "bkg:inProgramme",
+    "bkg:meetingOf",
+    "bkg:host",
+    "schema:sponsor",
+    "bkg:participantsFrom",
+    "schema:attendee",
+)
+
+Q_EVENTS = _facts_query(
+    "?fact a ?class . ?class rdfs:subClassOf* bkg:Event .",
+    [*_EVENT_ROLES, "schema:startDate", "schema:endDate", "skos:prefLabel", "dcterms:source"],
+)
+
+Q_PROGRAMMES = _facts_query(
+    "?fact a ?class . ?class rdfs:subClassOf* bkg:Programme .",
+    [
+        "bkg:runBy",
+        "schema:sponsor",
+        "bkg:host",
+        "bkg:participantsFrom",
+        "bkg:inProgramme",
+        "schema:startDate",
+        "schema:foundingDate",
+        "dcterms:source",
+    ],
+)
+
+#: A programme without a start date of its own starts with its first cycle.
+Q_CYCLES = (
+    _PREFIXES
+    + """SELECT DISTINCT ?fact ?value WHERE {
+  ?fact bkg:hasCycle ?cycle .
+  { ?cycle schema:startDate ?value } UNION { ?cycle bkg:cycleYear ?value }
+} ORDER BY ?fact ?value"""
+)
+
+Q_COOPERATIONS = _facts_query(
+    "?fact a bkg:Cooperation .",
+    ["bkg:partner", "bkg:channel", "bkg:since", "bkg:basedOn", "skos:prefLabel", "dcterms:source"],
+)
+
+_STRUCTURE = {
+    # predicate: (kind, phrase from subject to object, phrase back)
+    str(BKG.organOf): ("organ-of", "organ of", "has as organ"),
+    str(BKG.establishedBy): ("established-by", "established by", "established"),
+    str(BKG.establishedUnder): (
+        "established-under",
+        "established under",
+        "framework under which was established",
+    ),
+    str(BKG.succeeds): ("succeeds", "succeeds", "succeeded by"),
+    str(ORG.subOrganizationOf): ("sub-organisation", "part of", "has as part"),
+    str(ORG.unitOf): ("sub-organisation", "unit of", "has as unit"),
+    str(BKG.supervises): ("supervises", "supervises", "supervised by"),
+    str(BKG.actsOnBehalfOf): ("acts-for", "acts on behalf of", "represented by"),
+}
+
+Q_STRUCTURE = (
+    _PREFIXES
+    + """SELECT DISTINCT ?subject ?property ?object WHERE {
+  VALUES ?property { bkg:organOf bkg:establishedBy bkg:establishedUnder bkg:succeeds
+                     org:subOrganizationOf org:unitOf bkg:supervises bkg:actsOnBehalfOf }
+  ?subject ?property ?object .
+} ORDER BY ?subject ?property ?object"""
+)
+
+#: rdf:Statements cite the source of one triple; for that triple they replace the resource's own.
+Q_STATEMENTS = (
+    _PREFIXES
+    + """SELECT DISTINCT ?subject ?property ?object ?source WHERE {
+  VALUES ?property { bkg:hasParty bkg:establishes bkg:establishedUnder org:member
+                     org:organization schema:organizer bkg:coOrganizer bkg:inProgramme
+                     bkg:meetingOf bkg:host schema:sponsor bkg:participantsFrom schema:attendee
+                     bkg:runBy bkg:partner bkg:channel bkg:organOf bkg:establishedBy
+                     bkg:succeeds org:subOrganizationOf org:unitOf bkg:supervises
+                     bkg:actsOnBehalfOf }
+  ?statement a rdf:Statement ; rdf:subject ?subject ; rdf:predicate ?property ;
+             rdf:object ?object ; dcterms:source ?source .
+} ORDER BY ?subject ?property ?object ?source"""
+)
+
+# -- Dates ----------------------------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:Z|[+-]\d{2}:\d{2})?$")
+_AS_OF = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def period_start(text: str | None) -> date | None:
+    """First day of an xsd:date, xsd:gYearMonth or xsd:gYear: "2019-04" → 2019-04-01."""
+    parsed = _parse(text)
+    if parsed is None:
+        return None
+    year, month, day = parsed
+    return date(year, month or 1, day or 1)
+
+
+def period_end(text: str | None) -> date | None:
+    """Last day of a date, month or year: an end given as "2021" holds until 2021-12-31."""
+    parsed = _parse(text)
+    if parsed is None:
+        return None
+    year, month, day = parsed
+    if day:
+        return date(year, month or 1, day)
+    if month:
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        return date.fromordinal(following.toordinal() - 1)
+    return date(year, 12, 31)
+
+
+def _parse(text: str | None) -> tuple[int, int | None, int | None] | None:
+    if not text:
+        return None
+    match = _DATE.match(text.strip())
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
+def parse_as_of(text: str | None) -> date | None:
+    """An as-of date given by a user (YYYY-MM-DD); empty means the whole network."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    if _AS_OF.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise NetworkQueryError(
+        f"as-of date {text!r} is not a date: give it as YYYY-MM-DD, for example 2019-12-31"
+    )
+
+
+# -- The projection -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Body:
+    """A node: a body with its names, most specific class and founding date."""
+
+    iri: str
+    label_en: str | None
+    label_fr: str | None
+    acronym: str | None
+    kind: str
+    founded: str | None
+
+    @property
+    def name(self) -> str:
+        """The short name sentences use: the acronym, else the English label."""
+        return self.acronym or self.label_en or self.label_fr or local_name(self.iri)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One typed link between two bodies, read from `subject` to `object`."""
+
+    subject: str
+    object: str
+    kind: str
+    fact: str
+    fact_label: str | None
+    start: str | None
+    end: str | None
+    sources: tuple[str, ...]
+    role: str | None
+    phrase: str  # the relation in words, from subject to object
+    phrase_back: str  # the same relation in words, from object to subject
+
+    def active_on(self, day: date) -> bool:
+        """Started on or before the day and not ended before it; an unknown start is never."""
+        start = period_start(self.start)
+        if start is None or start > day:
+            return False
+        end = period_end(self.end)
+        return end is None or day <= end
+
+
+@dataclass(frozen=True)
+class Dated:
+    """An agreement or event with its date as written (None when unknown)."""
+
+    iri: str
+    date: str | None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Everything the network views are built from, read once from the graph."""
+
+    bodies: tuple[Body, ...]
+    links: tuple[Link, ...]
+    agreements: tuple[Dated, ...]
+    events: tuple[Dated, ...]
+
+
+def _index(bodies: tuple[Body, ...]) -> dict[str, Body]:
+    return {b.iri: b for b in bodies}
+
+
+def select_all(selector: Selector, query: str, *, page_size: int = PAGE_SIZE) -> list[Row]:
+    """Every row of an ordered query, page by page, so no single answer grows without bound.
+
+    The project's selectors never cap an answer below a page, so a short page is the last one.
+    """
+    rows: list[Row] = []
+    while True:
+        page = selector.select(f"{query}\nLIMIT {page_size} OFFSET {len(rows)}")
+        rows.extend(page)
+        if len(page) < page_size:
+            return rows
+
+
+class _Facts:
+    """Rows (fact, property, value, lang) grouped by fact, then by property."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.langs: dict[tuple[str, str, str], str] = {}
+        for row in rows:
+            fact, prop, value = row["fact"], row["property"], row["value"]
+            if value not in self.values[fact][prop]:
+                self.values[fact][prop].append(value)
+            if row.get("lang"):
+                self.langs[(fact, prop, value)] = row["lang"]
+
+    def facts(self) -> list[str]:
+        return sorted(self.values)
+
+    def get(self, fact: str, prop: object) -> list[str]:
+        return sorted(self.values.get(fact, {}).get(str(prop), []))
+
+    def label(self, fact: str, prop: object, lang: str) -> str | None:
+        """The value in a language (smallest if several), for labels and acronyms."""
+        tagged = [v for v in self.get(fact, prop) if self.langs.get((fact, str(prop), v)) == lang]
+        return tagged[0] if tagged else None
+
+
+def _earliest(values: Iterable[str]) -> str | None:
+    dated = [(period_start(v), v) for v in values]
+    known = sorted((d, v) for d, v in dated if d is not None)
+    return known[0][1] if known else None
+
+
+def _latest(values: Iterable[str]) -> str | None:
+    dated = [(period_end(v), v) for v in values]
+    known = sorted((d, v) for d, v in dated if d is not None)
+    return known[-1][1] if known else None
+
+
+def local_name(iri: str) -> str:
+    return re.split(r"[/#]", iri.rstrip("/#"))[-1]
+
+
+class _Builder:
+    """Turns query rows into bodies and links; each family of facts has one method."""
+
+    def __init__(self, selector: Selector) -> None:
+        self.selector = selector
+        self.bodies: dict[str, Body] = {}
+        self.body_sources: dict[str, tuple[str, ...]] = {}
+        self.citations: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self.links: dict[tuple[str, str, str, str], Link] = {}
+
+    def rows(self, query: str) -> list[Row]:
+        return select_all(self.selector, query)
+
+    # Sources: a statement's source cites one triple; without one, the resource's own sources do.
+    def cited(self, subject: str, predicate: object, obj: str, own: Sequence[str]) -> set[str]:
+        return set(self.citations.get((subject, str(predicate), obj)) or own)
+
+    def add(self, link: Link) -> None:
+        if link.subject == link.object:
+            return
+        if link.subject not in self.bodies or link.object not in self.bodies:
+            return
+        pair = tuple(sorted((link.subject, link.object)))
+        key = (pair[0], pair[1], link.kind, link.fact)
+        if key not in self.links:
+            self.links[key] = link
+
+    def name(self, iri: str) -> str:
+        body = self.bodies.get(iri)
+        return body.name if body else local_name(iri)
+
+    def read_bodies(self) -> None:
+        depth: dict[str, int] = defaultdict(int)
+        for row in self.rows(Q_BODY_CLASSES):
+            depth[row["class"]] += 1
+        classes: dict[str, list[str]] = defaultdict(list)
+        for row in self.rows(Q_BODIES):
+            classes[row["body"]].append(row["class"])
+        names = _Facts(self.rows(Q_BODY_NAMES))
+        for iri in sorted(classes):
+            # Most specific class: the deepest below bkg:Body; ties go to the first by name.
+            deepest = sorted(classes[iri], key=lambda c: (-depth[c], c))[0]
+            self.bodies[iri] = Body(
+                iri=iri,
+                label_en=names.label(iri, SKOS.prefLabel, "en"),
+                label_fr=names.label(iri, SKOS.prefLabel, "fr"),
+                acronym=names.label(iri, BKG.acronym, "en") or names.label(iri, BKG.acronym, "fr"),
+                kind=local_name(deepest),
+                founded=_earliest(names.get(iri, SCHEMA.foundingDate)),
+            )
+            self.body_sources[iri] = tuple(names.get(iri, DCTERMS.source))
+
+    def read_citations(self) -> None:
+        for row in self.rows(Q_STATEMENTS):
+            self.citations[(row["subject"], row["property"], row["object"])].add(row["source"])
+
+    def read_agreements(self) -> tuple[list[Dated], _Facts]:
+        facts = _Facts(self.rows(Q_AGREEMENTS))
+        replaced: dict[str, list[str]] = defaultdict(list)
+        for row in self.rows(Q_REPLACEMENTS):
+            replaced[row["fact"]].append(row["value"])
+        dated = []
+        for fact in facts.facts():
+            label = _label(facts, fact)
+            signed = _earliest(facts.get(fact, BKG.dateSigned))
+            end = _earliest([*facts.get(fact, SCHEMA.endDate), *replaced.get(fact, [])])
+            own = facts.get(fact, DCTERMS.source)
+            when = f"signed {signed}" if signed else "date unknown"
+            observer = str(BKG.ObserverRelation) in facts.get(fact, RDF.type)
+            kind = "observer" if observer else "co-party"
+            what = f"{label} (observer status)" if observer else label
+            parties = [p for p in facts.get(fact, BKG.hasParty) if p in self.bodies]
+            dated.append(Dated(fact, signed))
+            for a, b in combinations(parties, 2):
+                phrase = f"party to the {what}, {when}"
+                self.add(
+                    Link(
+                        subject=a,
+                        object=b,
+                        kind=kind,
+                        fact=fact,
+                        fact_label=label,
+                        start=signed,
+                        end=end,
+                        sources=_sorted(
+                            self.cited(fact, BKG.hasParty, a, own)
+                            | self.cited(fact, BKG.hasParty, b, own)
+                        ),
+                        role=None,
+                        phrase=phrase,
+                        phrase_back=phrase,
+                    )
+                )
+            for created in facts.get(fact, BKG.establishes):
+                self.add_established_under(created, fact, label, signed, end, parties, own)
+        return dated, facts
+
+    def add_established_under(
+        self,
+        created: str,
+        fact: str,
+        label: str,
+        signed: str | None,
+        end: str | None,
+        parties: Sequence[str],
+        own: Sequence[str],
+    ) -> None:
+        """A body set up under an agreement is linked to each party of that agreement."""
+        when = f"signed {signed}" if signed else "date unknown"
+        for party in parties:
+            sources = (
+                self.cited(fact, BKG.establishes, created, own)
+                | self.cited(created, BKG.establishedUnder, fact, own)
+                | self.cited(fact, BKG.hasParty, party, own)
+            )
+            self.add(
+                Link(
+                    subject=created,
+                    object=party,
+                    kind="established-under",
+                    fact=fact,
+                    fact_label=label,
+                    start=signed,
+                    end=end,
+                    sources=_sorted(sources),
+                    role=None,
+                    phrase=f"established under the {label}, {when}, whose parties include",
+                    phrase_back=f"party to the {label}, {when}, which established",
+                )
+            )
+
+    def read_memberships(self) -> None:
+        roles = _Facts(
+            {"fact": r["role"], "property": "label", "value": r["label"], "lang": r.get("lang", "")}
+            for r in self.rows(Q_ROLES)
+        )
+        facts = _Facts(self.rows(Q_MEMBERSHIPS))
+        for fact in facts.facts():
+            own = facts.get(fact, DCTERMS.source)
+            start = _earliest(facts.get(fact, SCHEMA.startDate))
+            end = _latest(facts.get(fact, SCHEMA.endDate))
+            role_iris = facts.get(fact, ORG.role)
+            role = ", ".join(roles.label(r, "label", "en") or local_name(r) for r in role_iris) or (
+                "member"
+            )
+            observer = str(BKG.ObserverRole) in role_iris
+            period = _period(start, end)
+            for member in facts.get(fact, ORG.member):
+                for organisation in facts.get(fact, ORG.organization):
+                    sources = self.cited(fact, ORG.member, member, own) | self.cited(
+                        fact, ORG.organization, organisation, own
+                    )
+                    self.add(
+                        Link(
+                            subject=member,
+                            object=organisation,
+                            kind="observer" if observer else "member",
+                            fact=fact,
+                            fact_label=(
+                                f"membership of {self.name(member)} in "
+                                f"{self.name(organisation)} ({role})"
+                            ),
+                            start=start,
+                            end=end,
+                            sources=_sorted(sources),
+                            role=role,
+                            phrase=("observer at" if observer else f"{role} of") + period,
+                            phrase_back=f"has as {role}{period}",
+                        )
+                    )
+
+    def read_events(self) -> list[Dated]:
+        facts = _Facts(self.rows(Q_EVENTS))
+        dated = []
+        for fact in facts.facts():
+            label = _label(facts, fact)
+            start = _earliest(facts.get(fact, SCHEMA.startDate))
+            end = _latest(facts.get(fact, SCHEMA.endDate))
+            dated.append(Dated(fact, start))
+            own = facts.get(fact, DCTERMS.source)
+            roles: dict[str, list[str]] = defaultdict(list)
+            for prefixed in _EVENT_ROLES:
+                predicate = _expand(prefixed)
+                for body in facts.get(fact, predicate):
+                    if body in self.bodies:
+                        roles[body].append(prefixed)
+            when = start or "date unknown"
+            for a, b in combinations(sorted(roles), 2):
+                kind, subject, obj = _event_kind(a, roles[a], b, roles[b])
+                if kind is None:
+                    continue
+                sources = set()
+                for body in (subject, obj):
+                    for prefixed in roles[body]:
+                        sources |= self.cited(fact, _expand(prefixed), body, own)
+                said, said_back = _roles_text(roles[subject]), _roles_text(roles[obj])
+                self.add(
+                    Link(
+                        subject=subject,
+                        object=obj,
+                        kind=kind,
+                        fact=fact,
+                        fact_label=label,
+                        start=start,
+                        end=end,
+                        sources=_sorted(sources),
+                        role=f"{said} / {said_back}",
+                        phrase=f"{said} of {label}, {when}, with {self.name(obj)} as {said_back}",
+                        phrase_back=(
+                            f"{said_back} of {label}, {when}, with {self.name(subject)} as {said}"
+                        ),
+                    )
+                )
+        return dated
+
+    def read_programmes(self) -> None:
+        facts = _Facts(self.rows(Q_PROGRAMMES))
+        cycles: dict[str, list[str]] = defaultdict(list)
+        for row in self.rows(Q_CYCLES):
+            cycles[row["fact"]].append(row["value"])
+        for fact in facts.facts():
+            own = facts.get(fact, DCTERMS.source)
+            start = _earliest(
+                facts.get(fact, SCHEMA.startDate) or facts.get(fact, SCHEMA.foundingDate)
+            ) or _earliest(cycles.get(fact, []))
+            since = f" (since {start})" if start else ""
+            label = self.bodies[fact].label_en if fact in self.bodies else None
+            relations = (
+                # (predicate, kind, programme is the subject, phrase, phrase back)
+                (BKG.runBy, "runs", False, "runs", "run by"),
+                (SCHEMA.sponsor, "sponsored", False, "sponsors", "sponsored by"),
+                (BKG.host, "hosted", False, "hosts", "hosted by"),
+                (
+                    BKG.participantsFrom,
+                    "participant-region",
+                    True,
+                    "draws participants from",
+                    "sends participants to",
+                ),
+                (BKG.inProgramme, "in-programme", True, "part of the programme", "includes"),
+            )
+            for predicate, kind, programme_first, phrase, back in relations:
+                for other in facts.get(fact, predicate):
+                    subject, obj = (fact, other) if programme_first else (other, fact)
+                    self.add(
+                        Link(
+                            subject=subject,
+                            object=obj,
+                            kind=kind,
+                            fact=fact,
+                            fact_label=label,
+                            start=start,
+                            end=None,
+                            sources=_sorted(self.cited(fact, predicate, other, own)),
+                            role=None,
+                            phrase=phrase + since,
+                            phrase_back=back + since,
+                        )
+                    )
+
+    def read_cooperations(self, agreements: _Facts) -> None:
+        facts = _Facts(self.rows(Q_COOPERATIONS))
+        for fact in facts.facts():
+            label = _label(facts, fact)
+            own = facts.get(fact, DCTERMS.source)
+            based_on = [
+                d for a in facts.get(fact, BKG.basedOn) for d in agreements.get(a, BKG.dateSigned)
+            ]
+            start = _earliest(facts.get(fact, BKG.since)) or _earliest(based_on)
+            since = f", since {start}" if start else ""
+            partners = [p for p in facts.get(fact, BKG.partner) if p in self.bodies]
+            for a, b in combinations(partners, 2):
+                phrase = f"partner in the {label}{since}"
+                self.add(
+                    Link(
+                        subject=a,
+                        object=b,
+                        kind="cooperates",
+                        fact=fact,
+                        fact_label=label,
+                        start=start,
+                        end=None,
+                        sources=_sorted(
+                            self.cited(fact, BKG.partner, a, own)
+                            | self.cited(fact, BKG.partner, b, own)
+                        ),
+                        role=None,
+                        phrase=phrase,
+                        phrase_back=phrase,
+                    )
+                )
+            for partner in partners:
+                for channel in facts.get(fact, BKG.channel):
+                    self.add(
+                        Link(
+                            subject=partner,
+                            object=channel,
+                            kind="liaises-through",
+                            fact=fact,
+                            fact_label=label,
+                            start=start,
+                            end=None,
+                            sources=_sorted(
+                                self.cited(fact, BKG.partner, partner, own)
+                                | self.cited(fact, BKG.channel, channel, own)
+                            ),
+                            role=None,
+                            phrase=f"liaises through, in the {label}{since},",
+                            phrase_back=f"channel of the {label}{since}, for",
+                        )
+                    )
+
+    def read_structure(self, agreements: _Facts) -> None:
+        for row in self.rows(Q_STRUCTURE):
+            subject, predicate, obj = row["subject"], row["property"], row["object"]
+            if subject not in self.bodies:
+                continue
+            if predicate == str(BKG.establishedUnder) and obj in agreements.values:
+                parties = [p for p in agreements.get(obj, BKG.hasParty) if p in self.bodies]
+                self.add_established_under(
+                    subject,
+                    obj,
+                    _label(agreements, obj),
+                    _earliest(agreements.get(obj, BKG.dateSigned)),
+                    None,
+                    parties,
+                    agreements.get(obj, DCTERMS.source),
+                )
+                continue
+            kind, phrase, back = _STRUCTURE[predicate]
+            start = self.bodies[subject].founded
+            since = f" (since {start})" if start else ""
+            own = self.body_sources.get(subject, ())
+            self.add(
+                Link(
+                    subject=subject,
+                    object=obj,
+                    kind=kind,
+                    fact=subject,
+                    fact_label=self.bodies[subject].label_en,
+                    start=start,
+                    end=None,
+                    sources=_sorted(self.cited(subject, predicate, obj, own)),
+                    role=None,
+                    phrase=phrase + since,
+                    phrase_back=back + since,
+                )
+            )
+
+
+_ROLE_ORDER = {role: rank for rank, role in enumerate(_EVENT_ROLES)}
+_ROLE_WORDS = {
+    "schema:organizer": "organiser",
+    "bkg:coOrganizer": "co-organiser",
+    "bkg:inProgramme": "programme",
+    "bkg:meetingOf": "body that met",
+    "bkg:host": "host",
+    "schema:sponsor": "sponsor",
+    "bkg:participantsFrom": "participant region",
+    "schema:attendee": "attendee",
+}
+_ORGANISERS = {"schema:organizer", "bkg:coOrganizer"}
+_FRAMES = {"bkg:inProgramme", "bkg:meetingOf"}
+
+
+def _event_kind(
+    a: str, roles_a: Sequence[str], b: str, roles_b: Sequence[str]
+) -> tuple[str | None, str, str]:
+    """The kind of an event link between two bodies, decided by the weaker of their roles.
+
+    Returns (kind, subject, object) with the weaker-role body as subject, so the sentence reads
+    "NIST —sponsor of … with BIPM as organiser→ BIPM"; kind None means no link (two attendees).
+    """
+    best_a = min(roles_a, key=_ROLE_ORDER.__getitem__)
+    best_b = min(roles_b, key=_ROLE_ORDER.__getitem__)
+    if _ROLE_ORDER[best_b] > _ROLE_ORDER[best_a]:
+        weak, strong, subject, obj = best_b, best_a, b, a
+    else:  # a is the weaker, or both play the same part and the first by IRI reads first
+        weak, strong, subject, obj = best_a, best_b, a, b
+    if weak in _ORGANISERS:
+        return "co-organised", subject, obj
+    if weak in _FRAMES:
+        return ("organised" if strong in _ORGANISERS else None), subject, obj
+    if weak == "bkg:host":
+        return "hosted", subject, obj
+    if weak == "schema:sponsor":
+        return "sponsored", subject, obj
+    core = _ORGANISERS | _FRAMES
+    if weak == "bkg:participantsFrom":
+        return ("participant-region" if strong in core else None), subject, obj
+    return ("attended" if strong in core else None), subject, obj
+
+
+def _roles_text(roles: Sequence[str]) -> str:
+    return " and ".join(_ROLE_WORDS[r] for r in sorted(set(roles), key=_ROLE_ORDER.__getitem__))
+
+
+def _expand(prefixed: str) -> str:
+    prefix, _, name = prefixed.partition(":")
+    return str({"schema": SCHEMA, "bkg": BKG._NS}[prefix][name])
+
+
+def _label(facts: _Facts, fact: str) -> str:
+    return (
+        facts.label(fact, SKOS.prefLabel, "en")
+        or facts.label(fact, SKOS.prefLabel, "fr")
+        or local_name(fact)
+    )
+
+
+def _period(start: str | None, end: str | None) -> str:
+    if start and end:
+        return f" ({start} to {end})"
+    if start:
+        return f" (since {start})"
+    if end:
+        return f" (until {end})"
+    return ""
+
+
+def _sorted(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
+def project(selector: Selector) -> Projection:
+    """Read the bodies and every link between them from the graph, with a few SPARQL queries."""
+    builder = _Builder(selector)
+    builder.read_bodies()
+    builder.read_citations()
+    agreements, agreement_facts = builder.read_agreements()
+    builder.read_memberships()
+    events = builder.read_events()
+    builder.read_programmes()
+    builder.read_cooperations(agreement_facts)
+    builder.read_structure(agreement_facts)
+    links = tuple(builder.links[key] for key in sorted(builder.links))
+    bodies = tuple(builder.bodies[iri] for iri in sorted(builder.bodies))
+    return Projection(bodies, links, tuple(agreements), tuple(events))
+
+
+# -- Network views --------------------------------------------------------------------------------
+
+
+def network_of(projection: Projection, *, as_of: date | None = None) -> nx.MultiGraph:
+    """The multigraph of the projection, whole (as_of None) or as it stood on a date.
+
+    As of a date: only links whose start is known and on or before the date, and whose end (if
+    any) is not before it; bodies that have such a link or were founded by then.
+    """
+    bodies = _index(projection.bodies)
+    if as_of is None:
+        links = list(projection.links)
+        present = set(bodies)
+    else:
+        links = [link for link in projection.links if link.active_on(as_of)]
+        present = {iri for link in links for iri in (link.subject, link.object)}
+        present |= {
+            b.iri for b in projection.bodies if (period_start(b.founded) or date.max) <= as_of
+        }
+    network = nx.MultiGraph(as_of=as_of.isoformat() if as_of else None)
+    # Sorted insertion: networkx's iteration order follows it, and so do seeded algorithms.
+    for iri in sorted(present):
+        body = bodies[iri]
+        network.add_node(
+            iri,
+            label_en=body.label_en,
+            label_fr=body.label_fr,
+            acronym=body.acronym,
+            kind=body.kind,
+        )
+    for link in sorted(links, key=lambda k: (*sorted((k.subject, k.object)), k.kind, k.fact)):
+        u, v = sorted((link.subject, link.object))
+        subject, obj = bodies[link.subject].name, bodies[link.object].name
+        network.add_edge(
+            u,
+            v,
+            key=f"{link.kind} {link.fact}",
+            kind=link.kind,
+            start=link.start,
+            end=link.end,
+            fact=link.fact,
+            fact_label=link.fact_label,
+            source=" ".join(link.sources) or None,
+            role=link.role,
+            subject=link.subject,
+            explanation=f"{subject} —{link.phrase}→ {obj}",
+            explanation_back=f"{obj} —{link.phrase_back}→ {subject}",
+        )
+    return network
+
+
+def build_network(selector: Selector, *, as_of: date | None = None) -> nx.MultiGraph:
+    """Project the graph into a multigraph of bodies and typed links (see `network_of`)."""
+    return network_of(project(selector), as_of=as_of)
+
+
+def collapse(network: nx.MultiGraph) -> nx.Graph:
+    """A simple graph for metrics: one edge per linked pair, weight = number of distinct links."""
+    simple = nx.Graph(as_of=network.graph.get("as_of"))
+    simple.add_nodes_from(network.nodes(data=True))
+    for u, v, data in network.edges(data=True):
+        if simple.has_edge(u, v):
+            simple[u][v]["weight"] += 1
+            simple[u][v]["kinds"] = ",".join(
+                sorted({*simple[u][v]["kinds"].split(","), data["kind"]})
+            )
+        else:
+            simple.add_edge(u, v, weight=1, kinds=data["kind"])
+    return simple
+
+
+@dataclass(frozen=True)
+class Year:
+    """What one year added: links that start in it, agreements signed, events held."""
+
+    year: int
+    new_links: int
+    new_links_by_kind: tuple[tuple[str, int], ...]
+    agreements: int
+    events: int
+    links_at_end: int
+    bodies_at_end: int
+
+
+def by_year(source: Selector | Projection) -> tuple[Year, ...]:
+    """The evolution of the network, one entry per year that has a dated link, agreement or event.
+
+    A link counts in the year of its start; `links_at_end`/`bodies_at_end` describe the network
+    as of 31 December of that year.
+    """
+    projection = source if isinstance(source, Projection) else project(source)
+    new: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for link in projection.links:
+        start = period_start(link.start)
+        if start is not None:
+            new[start.year][link.kind] += 1
+    agreements = _per_year(projection.agreements)
+    events = _per_year(projection.events)
+    result = []
+    for year in sorted(set(new) | set(agreements) | set(events)):
+        view = network_of(projection, as_of=date(year, 12, 31))
+        kinds = new.get(year, {})
+        result.append(
+            Year(
+                year=year,
+                new_links=sum(kinds.values()),
+                new_links_by_kind=tuple((k, kinds[k]) for k in LINK_KINDS if k in kinds),
+                agreements=agreements.get(year, 0),
+                events=events.get(year, 0),
+                links_at_end=view.number_of_edges(),
+                bodies_at_end=view.number_of_nodes(),
+            )
+        )
+    return tuple(result)
+
+
+def years(projection: Projection) -> tuple[int, ...]:
+    """The years in which a link starts, an agreement is signed or an event begins."""
+    found = {d.year for link in projection.links if (d := period_start(link.start))}
+    for item in (*projection.agreements, *projection.events):
+        if (d := period_start(item.date)) is not None:
+            found.add(d.year)
+    return tuple(sorted(found))
+
+
+def _per_year(items: Iterable[Dated]) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for item in items:
+        start = period_start(item.date)
+        if start is not None:
+            counts[start.year] += 1
+    return dict(counts)

@@ -1,0 +1,214 @@
+"""The cooperation network over HTTP: JSON API for machines and file downloads for desktop tools.
+
+Adapts bipmkg.network, bipmkg.analysis and bipmkg.network_export to HTTP:
+
+- `/api/network[?as_of=]` nodes (labels, kind, metrics) and edges (kind, dates, fact, sources);
+- `/api/analysis[?as_of=]` metrics, communities, bridges, articulation points, components,
+  the algorithms used and the year-by-year evolution;
+- `/api/path?from=&to=[&as_of=&limit=]` shortest paths with the facts behind every hop;
+- `/api/ego?node=[&radius=&as_of=]` the bodies within `radius` (0–5, default 1) links;
+- `/download/network.graphml`, `.gexf`, `network-nodes.csv`, `network-edges.csv` (`?as_of=`).
+
+The projection is read through the query engine (the same workers and deadlines as /sparql) once
+per build of the store; each as-of view and its analysis is kept in a small per-process LRU.
+Bad parameters answer 400 with what is wrong (NetworkQueryError is a QueryError).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+import networkx as nx  # type: ignore[import-untyped]
+from flask import Blueprint, Response, jsonify, request
+
+from bipmkg.analysis import MAX_EGO_RADIUS, MAX_PATHS, Analysis, analyse, ego, links_of, path
+from bipmkg.errors import NetworkQueryError
+from bipmkg.network import LINK_KINDS, Projection, by_year, network_of, parse_as_of, project
+from bipmkg.network_export import FORMATS, edges_csv, nodes_csv, to_gexf, to_graphml
+from bipmkg.selectors import EngineSelector
+
+from .errors import HTTPError
+from .kg import get_kg
+
+bp = Blueprint("network", __name__)
+
+T = TypeVar("T")
+VIEWS_KEPT = 16  # as-of views (network + analysis) kept per process
+
+
+@dataclass(frozen=True)
+class View:
+    network: nx.MultiGraph
+    analysis: Analysis
+
+
+class _LRU:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]  # type: ignore[return-value]
+        # Computed outside the lock: two threads may both compute a view once, never block.
+        value = compute()
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_projections = _LRU(2)
+_views = _LRU(VIEWS_KEPT)
+
+
+def _build_key() -> tuple[str, int]:
+    kg = get_kg()
+    return str(kg.store_dir), kg.manifest_mtime
+
+
+def _projection() -> Projection:
+    kg = get_kg()
+    return _projections.get(_build_key(), lambda: project(EngineSelector(kg.engine)))
+
+
+def _view() -> View:
+    as_of = parse_as_of(request.args.get("as_of"))
+
+    def compute() -> View:
+        network = network_of(_projection(), as_of=as_of)
+        return View(network, analyse(network, as_of=as_of))
+
+    return _views.get((*_build_key(), as_of), compute)
+
+
+def _required(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if not value:
+        raise HTTPError(
+            400, f"the parameter {name}= is missing: name a body by acronym, label or IRI"
+        )
+    return value
+
+
+def _whole_number(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise NetworkQueryError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return value
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/api/network")
+def network_json() -> Response:
+    view = _view()
+    nodes = []
+    for m in sorted(view.analysis.metrics, key=lambda m: m.iri):
+        nodes.append(
+            {
+                "iri": m.iri,
+                "name": m.name,
+                "label_en": m.label_en,
+                "label_fr": m.label_fr,
+                "acronym": m.acronym,
+                "kind": m.kind,
+                "metrics": {
+                    "rank": m.rank,
+                    "degree": m.degree,
+                    "weighted_degree": m.weighted_degree,
+                    "betweenness": m.betweenness,
+                    "closeness": m.closeness,
+                    "pagerank": m.pagerank,
+                    "community": m.community,
+                    "component": m.component,
+                    "articulation_point": m.articulation_point,
+                },
+            }
+        )
+    return jsonify(
+        as_of=view.analysis.as_of,
+        bodies=view.analysis.bodies,
+        links=view.analysis.links,
+        link_kinds=dict(LINK_KINDS),
+        nodes=nodes,
+        edges=[asdict(link) for link in links_of(view.network)],
+    )
+
+
+@bp.get("/api/analysis")
+def analysis_json() -> Response:
+    view = _view()
+    payload: dict[str, Any] = asdict(view.analysis)
+    payload["by_year"] = [asdict(year) for year in by_year(_projection())]
+    payload["link_kinds"] = dict(LINK_KINDS)
+    return jsonify(payload)
+
+
+@bp.get("/api/path")
+def path_json() -> Response:
+    source, target = _required("from"), _required("to")
+    limit = _whole_number("limit", MAX_PATHS, 1, 50)
+    return jsonify(asdict(path(_view().network, source, target, limit=limit)))
+
+
+@bp.get("/api/ego")
+def ego_json() -> Response:
+    node = _required("node")
+    radius = _whole_number("radius", 1, 0, MAX_EGO_RADIUS)
+    return jsonify(asdict(ego(_view().network, node, radius)))
+
+
+def _download(body: bytes | str, fmt: str, name: str) -> Response:
+    as_of = request.args.get("as_of", "").strip()
+    stem, _, extension = name.rpartition(".")
+    filename = f"{stem}-{as_of}.{extension}" if as_of else name
+    response = Response(body, mimetype=FORMATS[fmt].media_type)
+    if fmt == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/download/network.graphml")
+def download_graphml() -> Response:
+    view = _view()
+    return _download(to_graphml(view.network, view.analysis), "graphml", "network.graphml")
+
+
+@bp.get("/download/network.gexf")
+def download_gexf() -> Response:
+    view = _view()
+    return _download(to_gexf(view.network, view.analysis), "gexf", "network.gexf")
+
+
+@bp.get("/download/network-nodes.csv")
+def download_nodes() -> Response:
+    view = _view()
+    return _download(nodes_csv(view.network, view.analysis), "csv", "network-nodes.csv")
+
+
+@bp.get("/download/network-edges.csv")
+def download_edges() -> Response:
+    return _download(edges_csv(_view().network), "csv", "network-edges.csv")
