@@ -128,7 +128,7 @@ def document() -> dict[str, Any]:
                             "name": "limit",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
                         },
                     ],
                     "responses": {
@@ -201,7 +201,7 @@ def document() -> dict[str, Any]:
                             "name": "as_of",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "format": "date"},
                         }
                     ],
                     "responses": {
@@ -232,7 +232,7 @@ def document() -> dict[str, Any]:
                             "name": "as_of",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "format": "date"},
                         }
                     ],
                     "responses": {
@@ -264,7 +264,7 @@ def document() -> dict[str, Any]:
                             "name": "as_of",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "format": "date"},
                         },
                     ],
                     "responses": {
@@ -290,13 +290,13 @@ def document() -> dict[str, Any]:
                             "name": "radius",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 5},
                         },
                         {
                             "name": "as_of",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "format": "date"},
                         },
                     ],
                     "responses": {
