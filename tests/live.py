@@ -54,7 +54,12 @@ def build(store_dir: Path, data_dir: Path | None = None) -> None:
 
 
 def start_server(
-    store_dir: Path, settings: dict[str, str], log: Path, *, port: int | None = None
+    store_dir: Path,
+    settings: dict[str, str],
+    log: Path,
+    *,
+    port: int | None = None,
+    ready_path: str = "/readyz",
 ) -> LiveServer:
     port = port or free_port()
     env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir), **settings}
@@ -72,7 +77,7 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"server exited early; see {log}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}{ready_path}", timeout=2) as answer:
                 if answer.status == 200:
                     return LiveServer(url, store_dir, settings, process, log)
         except (urllib.error.URLError, ConnectionError, TimeoutError):

@@ -71,3 +71,19 @@ def test_the_server_answers_from_the_store_without_any_turtle(tmp_path: Path) ->
         assert answer.status == 200 and json.loads(answer.body)["boolean"] is True
     finally:
         live.stop()
+
+
+def test_a_corrupt_store_is_not_served_and_readyz_says_why(tmp_path: Path) -> None:
+    build(tmp_path / "store")
+    for path in (tmp_path / "store").iterdir():
+        if path.name != "bipmkg-manifest.json":
+            if path.is_file():
+                path.write_bytes(b"not a RocksDB file")
+    live = start_server(tmp_path / "store", {}, tmp_path / "log", ready_path="/healthz")
+    try:
+        ready = http("GET", f"{live.url}/readyz")
+        assert ready.status == 503 and "cannot be served" in ready.text
+        assert http("GET", f"{live.url}/sparql?query=ASK%7B%7D").status == 503
+        assert http("GET", f"{live.url}/healthz").status == 200
+    finally:
+        live.stop()

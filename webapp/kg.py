@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app
 
 from bipmkg import config
-from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.engine import EngineSettings, QueryAborted, QueryEngine
 from bipmkg.selectors import EngineSelector
 from bipmkg.store import MANIFEST, StoreError, read_manifest
 
@@ -56,22 +56,33 @@ class KnowledgeGraph:
 
 
 def init_app(app: Flask) -> None:
-    store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
-    graphs = _stored_graphs(store_dir)
-    engine = QueryEngine(
-        EngineSettings(
-            store_dir=store_dir,
-            workers=int(app.config["QUERY_WORKERS"]),
-            timeout_s=float(app.config["QUERY_TIMEOUT_S"]),
-            row_cap=int(app.config["ROW_CAP"]),
-            memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
-        )
-    )
-    atexit.register(engine.close)
+    """Open the store; if it is missing or unreadable, keep the process up but unready.
+
+    /healthz then answers (the process lives), /readyz and every data route answer 503 with the
+    reason, and the log says it once: better than a crash loop with the reason lost.
+    """
     app.extensions["bipmkg-limits"] = ClientLimits(
         max_concurrent=int(app.config["CLIENT_MAX_CONCURRENT"]),
         seconds_per_minute=float(app.config["CLIENT_QUERY_SECONDS"]),
     )
+    store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
+    try:
+        graphs = _stored_graphs(store_dir)
+        engine = QueryEngine(
+            EngineSettings(
+                store_dir=store_dir,
+                workers=int(app.config["QUERY_WORKERS"]),
+                timeout_s=float(app.config["QUERY_TIMEOUT_S"]),
+                row_cap=int(app.config["ROW_CAP"]),
+                memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+            )
+        )
+    except (StoreError, QueryAborted) as exc:
+        message = f"the store at {store_dir} cannot be served: {exc}"
+        app.logger.error(message)
+        app.extensions["bipmkg"] = StoreError(message)
+        return
+    atexit.register(engine.close)
     app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
 
 
@@ -83,6 +94,8 @@ def get_limits() -> ClientLimits:
 
 def get_kg() -> KnowledgeGraph:
     kg = current_app.extensions["bipmkg"]
+    if isinstance(kg, StoreError):
+        raise kg
     assert isinstance(kg, KnowledgeGraph)
     kg.ensure_current()
     return kg
