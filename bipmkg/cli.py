@@ -25,6 +25,7 @@ from .formats import format_named, graph_format_names
 from .sparql import find_query, list_queries, run_query
 from .stats import compute_stats, format_stats
 from .store import StoreError, ValidationFailed, build_store, open_store, read_manifest
+from .synth import VIOLATED_SHAPES, synthesise
 from .validate import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
@@ -99,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     export.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
 
+    synth = commands.add_parser(
+        "synth", help="write a synthetic cooperation graph that conforms to the shapes"
+    )
+    synth.add_argument("--triples", type=int, required=True, help="about how many triples")
+    synth.add_argument("--seed", type=int, default=1, help="random seed (same seed, same file)")
+    synth.add_argument("--output", type=Path, required=True, help="Turtle file to write")
+    synth.add_argument(
+        "--violations",
+        type=int,
+        default=0,
+        help="add this many broken resources for each of: " + ", ".join(VIOLATED_SHAPES),
+    )
+
     commands.add_parser("queries", help="list the example queries (competency questions)")
 
     ask = commands.add_parser("query", help="run an example query by name, or a .rq file")
@@ -126,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "synth":
+            return _synth(args)
         if args.command == "queries":
             return _queries()
         return _query(args)
@@ -204,6 +220,20 @@ def _export(args: argparse.Namespace) -> int:
         return EXIT_OK
     dump = write_dump(store, fmt, args.output)
     print(f"Wrote {dump.path} ({dump.size} bytes, {fmt.media_type})\nsha256 {dump.sha256}")
+    return EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    if args.triples < 100 or args.violations < 0:
+        raise BipmkgError("--triples must be at least 100 and --violations not negative")
+    result = synthesise(
+        args.output, triples=args.triples, seed=args.seed, violations=args.violations
+    )
+    print(
+        f"Wrote {result.path}: {result.triples} triples, {result.organisations} organisations, "
+        f"{result.agreements} agreements, {result.events} events, "
+        f"{result.violations} deliberate violations."
+    )
     return EXIT_OK
 
 
