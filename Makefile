@@ -11,7 +11,7 @@ ASSETS := $(VENDOR)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: help install assets browser build validate stats queries lint format test serve clean
+.PHONY: help install assets browser build validate stats queries lint format test bench serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ format: install ## Format the Python code with ruff
 
 test: install assets browser build lint ## Set up, lint, then run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest
+
+bench: install assets browser ## Benchmarks (real graph and synthetic 10^4, 10^5): results in bench/results/
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
 	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT)

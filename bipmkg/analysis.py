@@ -328,10 +328,12 @@ def _sampled_closeness(simple: nx.Graph, *, sample: int, seed: int) -> dict[str,
             if node != source:
                 total[node] += distance
                 reached[node] += 1
+    # Component sizes once for all: asking per node made this quadratic.
+    size_of = {node: len(part) for part in nx.connected_components(simple) for node in part}
     values = {}
     n = len(nodes)
     for node in nodes:
-        component = len(nx.node_connected_component(simple, node)) if reached[node] else 1
+        component = size_of[node] if reached[node] else 1
         if reached[node] == 0 or component <= 1:
             values[node] = 0.0
             continue

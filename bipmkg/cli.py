@@ -90,13 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write the whole graph from the built store in one RDF format"
     )
-    export.add_argument(
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument(
         "--format",
         choices=list(DUMP_FORMATS),
-        required=True,
         help="turtle, ntriples, jsonld (compacted with ontology/context.jsonld), rdfxml, or trig "
         "(named graphs kept)",
     )
+    which.add_argument(
+        "--network",
+        choices=["graphml", "gexf", "csv"],
+        help="the cooperation network instead of the graph (same as `bipmkg network-export`)",
+    )
+    export.add_argument("--as-of", help="with --network: the network on this date (YYYY-MM-DD)")
     export.add_argument("--output", type=Path, help="file to write (default: standard output)")
     export.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
 
@@ -213,6 +219,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.network:
+        network_args = argparse.Namespace(
+            command="network-export",
+            format=args.network,
+            as_of=args.as_of,
+            output=args.output,
+            store=args.store,
+            turtle=False,
+        )
+        handled = cli_network.run(network_args)
+        assert handled is not None
+        return handled
     store = open_store(args.store)
     fmt = format_named(args.format)
     if args.output is None:

@@ -52,9 +52,19 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+#: Past this many bodies a build measures only the whole network and its last year-end:
+#: a run per year of a large graph would cost minutes and add millions of metric triples.
+YEARLY_RUNS_LIMIT = 1000
+RECENT_YEARS = 1
+
+
 def run_dates(projection: Projection) -> tuple[date | None, ...]:
-    """The views a build measures: the whole network, then 31 December of each dated year."""
-    return (None, *(date(year, 12, 31) for year in years(projection)))
+    """The views a build measures: the whole network, then 31 December of each dated year
+    (only the last RECENT_YEARS years past YEARLY_RUNS_LIMIT bodies)."""
+    dated = years(projection)
+    if len(projection.bodies) > YEARLY_RUNS_LIMIT:
+        dated = dated[-RECENT_YEARS:]
+    return (None, *(date(year, 12, 31) for year in dated))
 
 
 def compute_runs(

@@ -294,3 +294,28 @@ def test_cli_reads_turtle_and_says_when_there_is_no_path() -> None:
 def test_cli_without_a_store_says_how_to_build_one(tmp_path: Path) -> None:
     answer = cli("analyse", "--store", str(tmp_path / "none"))
     assert answer.returncode == 2 and "bipmkg build" in answer.stderr
+
+
+def test_cli_export_network_is_the_same_as_network_export(store: Path, tmp_path: Path) -> None:
+    first = cli(
+        "export",
+        "--network",
+        "graphml",
+        "--output",
+        str(tmp_path / "a.graphml"),
+        "--store",
+        str(store),
+    )
+    second = cli(
+        "network-export",
+        "--format",
+        "graphml",
+        "--output",
+        str(tmp_path / "b.graphml"),
+        "--store",
+        str(store),
+    )
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    a = nx.read_graphml(tmp_path / "a.graphml")
+    b = nx.read_graphml(tmp_path / "b.graphml")
+    assert nx.utils.graphs_equal(a, b)

@@ -42,6 +42,7 @@
   let data = null;
   let years = [];
   let playing = null;
+  let whole = null; // /api/network without a date: fetched once, reused when no date is chosen
 
   function saveState() {
     const query = new URLSearchParams();
@@ -130,7 +131,7 @@
 
   async function load() {
     $("status").textContent = TEXT.loading;
-    data = await fetchJson(networkUrl());
+    data = !state.as_of && whole ? whole : await fetchJson(networkUrl());
     const bodies = data.nodes;
     if (cy) cy.destroy();
     cy = N.create($("cy"), { bodies, links: data.edges }, { lang, size: state.size, colour: state.colour, layout: state.layout });
@@ -314,7 +315,7 @@
   }
 
   async function initYears() {
-    const whole = await fetchJson(root.dataset.api);
+    whole = await fetchJson(root.dataset.api);
     const found = new Set();
     for (const edge of whole.edges) if (edge.start) found.add(parseInt(edge.start.slice(0, 4), 10));
     years = [...found].filter((y) => !Number.isNaN(y)).sort((a, b) => a - b);
