@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-PREFIXES = """@prefix bkg: <https://w3id.org/bipmkg/ontology#> .
+from .namespaces import BKG
+
+PREFIXES = f"""@prefix bkg: <{BKG._NS}> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix org: <http://www.w3.org/ns/org#> .
 @prefix schema: <https://schema.org/> .
