@@ -66,6 +66,8 @@ format: install ## Format the Python code with ruff
 
 test: install assets browser build lint ## Set up, lint, then run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest
+	@echo "== The web and API tests again, against a remote store (a real oxigraph serve on 127.0.0.1) =="
+	BIPMKG_TEST_BACKEND=remote $(BIN)/python -m pytest -m web
 
 bench: install assets browser ## Benchmarks (real graph and synthetic 10^4, 10^5): results in bench/results/
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -44,3 +44,20 @@ def shapes_files(*, include_warnings: bool = True) -> list[Path]:
 def data_files() -> list[Path]:
     """Every curated Turtle file, sorted so that loads are reproducible."""
     return sorted(data_dir().glob("*.ttl"))
+
+
+#: The store backends: Oxigraph on disk, Oxigraph in memory (loaded at start), a SPARQL server.
+BACKENDS: Final = ("embedded", "memory", "remote")
+
+
+def store_backend(default: str = "embedded") -> str:
+    """Where `bipmkg build` puts the graph (`BIPMKG_STORE`); serving follows what was built.
+
+    Unset, a rebuild keeps the backend of the store it replaces (`default`).
+    """
+    chosen = os.environ.get("BIPMKG_STORE", "").strip().lower() or default
+    if chosen not in BACKENDS:
+        from .errors import BipmkgError
+
+        raise BipmkgError(f"BIPMKG_STORE={chosen!r} is not one of {', '.join(BACKENDS)}")
+    return chosen

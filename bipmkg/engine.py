@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import BipmkgError, QueryError
 
@@ -54,6 +54,25 @@ class EngineResult:
     elapsed_s: float
 
 
+class Engine(Protocol):
+    """What the web app queries: the worker-process engine or a remote SPARQL server."""
+
+    def run(
+        self,
+        text: str,
+        *,
+        fmt: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        timeout_s: float | None = None,
+        row_cap: int | None = -1,
+    ) -> EngineResult: ...
+
+    def reload(self, graphs: Sequence[str] | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class _Worker:
     # A fresh interpreter rather than multiprocessing's fork (unsafe in a threaded server) or
@@ -74,9 +93,10 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
     import pyoxigraph as ox
 
     from . import formats, results
+    from .store import open_store
 
     _limit_memory(memory_limit_mb)
-    store = ox.Store.read_only(store_dir)
+    store = open_store(Path(store_dir))
     conn.send(("ready", None))
     while True:
         try:
@@ -114,7 +134,18 @@ def _evaluate(
         kwargs["use_default_graph_as_union"] = True
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    answer = store.query(text, **kwargs)
+    return encode_answer(store.query(text, **kwargs), fmt, row_cap)
+
+
+def encode_answer(answer: Any, fmt: str, row_cap: int | None) -> dict[str, Any]:
+    """Write a pyoxigraph answer in a result format, cut at the row cap: one code for every engine.
+
+    Graph answers may be any iterable of triples or quads (a remote server's parsed N-Triples).
+    """
+    import pyoxigraph as ox
+
+    from . import formats, results
+
     fmt_ = formats.format_named(fmt)
     if isinstance(answer, ox.QueryBoolean):
         return {
@@ -140,7 +171,7 @@ def _evaluate(
         if row_cap is not None and len(triples) == row_cap:
             truncated = True
             break
-        triples.append(triple)
+        triples.append(triple.triple if isinstance(triple, ox.Quad) else triple)
     body = results.write_triples(fmt_, triples)
     return {"form": "graph", "body": body, "rows": len(triples), "truncated": truncated}
 
@@ -264,7 +295,7 @@ class QueryEngine:
             # Retry once; a pool that keeps failing to start workers answers 503 (EngineBusy).
             self._idle.put(self._start_worker())
 
-    def reload(self) -> None:
+    def reload(self, graphs: Sequence[str] | None = None) -> None:
         """Restart every worker so that they open the store as it is now (after a rebuild)."""
         for _ in range(max(1, self.settings.workers)):
             worker = self._idle.get()

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
-from .engine import QueryEngine
+from .engine import Engine
 from .errors import QueryError
 from .store import open_store
 
@@ -89,7 +89,7 @@ class StoreSelector:
 class EngineSelector:
     """The web app's worker-process engine: same deadline and limits as /sparql."""
 
-    def __init__(self, engine: QueryEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:

@@ -1,4 +1,4 @@
-"""Build and open the persistent store the server reads: Oxigraph on disk.
+"""Build and open the store the server reads: Oxigraph on disk, in memory, or a SPARQL server.
 
 Third step of the data flow: validated Turtle → an Oxigraph (RocksDB) store with one named graph
 per input file. Oxigraph loads ~13× faster than rdflib and answers aggregate SPARQL 15–30× faster
@@ -7,7 +7,10 @@ toolkit for parsing, validating and serialising.
 
 A build writes a new store beside the old one and swaps it in only when complete, so a failed or
 interrupted build never leaves a half-written store; a manifest of input hashes lets `build` skip
-work when nothing changed.
+work when nothing changed. The backend (BIPMKG_STORE) is recorded in the manifest, so that the
+server and the CLI read a store the way it was built: `embedded` (the default), `memory` (a
+snapshot of the inputs that each reader loads; for tests and small graphs) or `remote` (a SPARQL
+1.1 server, see bipmkg.remote; the folder then keeps the manifest only).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,6 +28,7 @@ import pyoxigraph as ox
 from . import __version__, config
 from .dataset import graph_iri, input_paths, parse_file
 from .errors import BipmkgError
+from .remote import Endpoint, RemoteClient, endpoint_from_env
 from .validate import ValidationReport, validate
 
 MANIFEST = "bipmkg-manifest.json"
@@ -49,6 +53,10 @@ class StoredGraph:
     iri: str
     path: str
     triples: int
+    #: SHA-256 of the loaded bytes: a remote rebuild re-uploads only graphs whose hash changed.
+    sha256: str = ""
+    #: The snapshot file of the graph inside a `memory` store folder.
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class BuildResult:
     store_dir: Path
     rebuilt: bool
     graphs: tuple[StoredGraph, ...]
+    backend: str = "embedded"
 
     @property
     def triples(self) -> int:
@@ -67,23 +76,35 @@ def build_store(
     data: Sequence[Path] | None = None,
     *,
     force: bool = False,
+    backend: str | None = None,
 ) -> BuildResult:
     """Validate the inputs and load them into a store, unless the store is already up to date.
 
-    Raises ValidationFailed (nothing written) when the data does not conform.
+    `backend` (default: BIPMKG_STORE) is `embedded` (Oxigraph on disk in `store_dir`), `memory`
+    (a snapshot of the inputs in `store_dir`, loaded into memory by each query worker) or `remote`
+    (a SPARQL server; `store_dir` then keeps only the manifest). Raises ValidationFailed (nothing
+    written) when the data does not conform.
     """
     target = Path(store_dir or config.store_dir())
-    inputs = input_paths(data, with_ontology=True)
-    fingerprint = _fingerprint(inputs)
     current = read_manifest(target)
-    if not force and current is not None and current.get("fingerprint") == fingerprint:
-        return BuildResult(target, False, _graphs_from(current))
+    chosen = backend or config.store_backend(default=store_backend_of(target))
+    endpoint = endpoint_from_env(_recorded_endpoint(current)) if chosen == "remote" else None
+    inputs = input_paths(data, with_ontology=True)
+    fingerprint = _fingerprint(inputs, chosen, endpoint)
+    if (
+        not force
+        and current is not None
+        and current.get("fingerprint") == fingerprint
+        and (endpoint is None or _remote_intact(endpoint, current))
+    ):
+        return BuildResult(target, False, _graphs_from(current), chosen)
 
     graphs = []
     merged = None
     for path in inputs:
         parsed = parse_file(path)
-        graphs.append(StoredGraph(str(graph_iri(path)), str(path), len(parsed)))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        graphs.append(StoredGraph(str(graph_iri(path)), str(path), len(parsed), digest))
         merged = parsed if merged is None else merged + parsed
     if merged is None:
         raise StoreError("nothing to build: no input files")
@@ -94,25 +115,45 @@ def build_store(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f"{target.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    store = ox.Store(str(staging))
+    if chosen == "embedded":
+        store = ox.Store(str(staging))
+        _load_inputs(store, inputs, graphs)
+        graphs.append(_add_metrics(store)[0])
+        store.flush()
+        del store  # release RocksDB's lock before the directory moves
+    else:
+        staging.mkdir(parents=True)
+        store = ox.Store()
+        _load_inputs(store, inputs, graphs)
+        metrics, metrics_data = _add_metrics(store)
+        del store
+        if chosen == "memory":
+            graphs = _snapshot(staging, inputs, graphs, metrics, metrics_data)
+        else:
+            assert endpoint is not None
+            graphs.append(metrics)
+            _upload(endpoint, inputs, graphs, metrics_data, current, force=force)
+    manifest: dict[str, object] = {
+        "version": __version__,
+        "fingerprint": fingerprint,
+        "backend": chosen,
+        "graphs": [g.__dict__ for g in graphs],
+    }
+    if endpoint is not None:
+        manifest["endpoint"] = endpoint.public()
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _swap_in(staging, target)
+    return BuildResult(target, True, tuple(graphs), chosen)
+
+
+def _load_inputs(store: ox.Store, inputs: Sequence[Path], graphs: Sequence[StoredGraph]) -> None:
     for path, graph in zip(inputs, graphs, strict=True):
         store.bulk_load(
             path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph.iri)
         )
-    graphs.append(_add_metrics(store))
-    store.flush()
-    del store  # release RocksDB's lock before the directory moves
-    manifest = {
-        "version": __version__,
-        "fingerprint": fingerprint,
-        "graphs": [g.__dict__ for g in graphs],
-    }
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    _swap_in(staging, target)
-    return BuildResult(target, True, tuple(graphs))
 
 
-def _add_metrics(store: ox.Store) -> StoredGraph:
+def _add_metrics(store: ox.Store) -> tuple[StoredGraph, bytes]:
     """Compute the network metrics over the staging store and load them as their own graph.
 
     Derived, not curated: validation has already run on the inputs, and the metrics graph is
@@ -123,23 +164,148 @@ def _add_metrics(store: ox.Store) -> StoredGraph:
     from .selectors import StoreSelector
 
     metrics = compute_metrics(StoreSelector(store))
-    store.load(
-        metrics.serialize(format="nt", encoding="utf-8"),
-        format=ox.RdfFormat.N_TRIPLES,
-        to_graph=ox.NamedNode(str(METRICS_GRAPH)),
+    data = metrics.serialize(format="nt", encoding="utf-8")
+    store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(METRICS_GRAPH)))
+    digest = hashlib.sha256(data).hexdigest()
+    return (
+        StoredGraph(str(METRICS_GRAPH), "(computed by bipmkg.metrics)", len(metrics), digest),
+        data,
     )
-    return StoredGraph(str(METRICS_GRAPH), "(computed by bipmkg.metrics)", len(metrics))
+
+
+def _snapshot(
+    staging: Path,
+    inputs: Sequence[Path],
+    graphs: Sequence[StoredGraph],
+    metrics: StoredGraph,
+    metrics_data: bytes,
+) -> list[StoredGraph]:
+    """A memory store's folder: a copy of every input and the metrics, loaded at each start."""
+    folder = staging / "graphs"
+    folder.mkdir()
+    kept = []
+    for index, (path, graph) in enumerate(zip(inputs, graphs, strict=True)):
+        name = f"{index:03d}-{path.name}"
+        shutil.copyfile(path, folder / name)
+        kept.append(replace(graph, file=name))
+    (folder / "metrics.nt").write_bytes(metrics_data)
+    kept.append(replace(metrics, file="metrics.nt"))
+    return kept
+
+
+def _upload(
+    endpoint: Endpoint,
+    inputs: Sequence[Path],
+    graphs: Sequence[StoredGraph],
+    metrics_data: bytes,
+    current: dict[str, object] | None,
+    *,
+    force: bool,
+) -> None:
+    """Replace on the remote server the graphs that changed; drop those no longer built."""
+    client = RemoteClient(endpoint)
+    try:
+        before: dict[str, str] = {}
+        if current is not None and current.get("endpoint") == endpoint.public() and not force:
+            if _remote_intact(endpoint, current, client):
+                before = {g.iri: g.sha256 for g in _graphs_from(current)}
+        uploads: dict[str, tuple[bytes, str]] = {}
+        for graph in graphs:
+            if before.get(graph.iri) == graph.sha256 and graph.sha256:
+                continue
+            if graph.path.startswith("("):
+                uploads[graph.iri] = (metrics_data, "application/n-triples")
+            else:
+                uploads[graph.iri] = (Path(graph.path).read_bytes(), "text/turtle")
+        built = {g.iri for g in graphs}
+        previous = [g.iri for g in _graphs_from(current)] if current is not None else []
+        client.replace_graphs(uploads, [iri for iri in previous if iri not in built])
+    finally:
+        client.close()
+
+
+def _remote_intact(
+    endpoint: Endpoint, manifest: dict[str, object], client: RemoteClient | None = None
+) -> bool:
+    """The remote still holds the last build (a server restarted in memory would not)."""
+    graphs = _graphs_from(manifest)
+    if manifest.get("backend") != "remote" or not graphs:
+        return False
+    own = client or RemoteClient(endpoint)
+    try:
+        return own.has_graph(graphs[-1].iri) and own.has_graph(graphs[0].iri)
+    except BipmkgError:
+        return False
+    finally:
+        if client is None:
+            own.close()
 
 
 def open_store(store_dir: Path | None = None) -> ox.Store:
-    """Open a built store read-only; StoreError says how to build one if it is missing."""
+    """Open a built store for reading; StoreError says how to build one if it is missing.
+
+    An embedded store opens read-only on disk; a memory store is loaded from its snapshot; a
+    remote store is copied from the server (Graph Store Protocol), for exports and the CLI.
+    """
     target = Path(store_dir or config.store_dir())
-    if read_manifest(target) is None:
+    manifest = read_manifest(target)
+    if manifest is None:
         raise StoreError(f"no built store at {target}: run `bipmkg build` first")
+    backend = manifest.get("backend", "embedded")
+    if backend == "memory":
+        return _load_snapshot(target, manifest)
+    if backend == "remote":
+        return _copy_remote(manifest)
     try:
         return ox.Store.read_only(str(target))
     except OSError as exc:
         raise StoreError(f"cannot open the store at {target}: {exc}") from exc
+
+
+def store_backend_of(store_dir: Path) -> str:
+    """The backend a store folder was built for."""
+    manifest = read_manifest(store_dir) or {}
+    return str(manifest.get("backend", "embedded"))
+
+
+def _load_snapshot(target: Path, manifest: dict[str, object]) -> ox.Store:
+    store = ox.Store()
+    for graph in _graphs_from(manifest):
+        path = target / "graphs" / graph.file
+        if not graph.file or not path.is_file():
+            raise StoreError(f"the memory store at {target} lacks the file of <{graph.iri}>")
+        rdf_format = ox.RdfFormat.N_TRIPLES if path.suffix == ".nt" else ox.RdfFormat.TURTLE
+        try:
+            store.bulk_load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph.iri))
+        except (OSError, SyntaxError) as exc:
+            raise StoreError(f"cannot load {path}: {exc}") from exc
+    return store
+
+
+def endpoint_of(store_dir: Path) -> Endpoint:
+    """The remote endpoint of a remote store: the environment's, else the one it was built with."""
+    return endpoint_from_env(_recorded_endpoint(read_manifest(store_dir)))
+
+
+def _recorded_endpoint(manifest: dict[str, object] | None) -> dict[str, str] | None:
+    """The endpoint URLs a remote store was built with; the environment may override them."""
+    recorded = (manifest or {}).get("endpoint")
+    return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else None
+
+
+def _copy_remote(manifest: dict[str, object]) -> ox.Store:
+    endpoint = endpoint_from_env(_recorded_endpoint(manifest))
+    client = RemoteClient(endpoint)
+    store = ox.Store()
+    try:
+        for graph in _graphs_from(manifest):
+            data = client.get_graph(graph.iri)
+            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph.iri))
+    except SyntaxError as exc:
+        raise StoreError(f"the remote server sent unreadable N-Triples: {exc}") from exc
+    finally:
+        client.close()
+    return store
 
 
 def read_manifest(store_dir: Path) -> dict[str, object] | None:
@@ -154,10 +320,13 @@ def read_manifest(store_dir: Path) -> dict[str, object] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
-def _fingerprint(inputs: Sequence[Path]) -> str:
-    """A hash of the code version, the shapes and every input file's name and bytes."""
+def _fingerprint(inputs: Sequence[Path], backend: str, endpoint: Endpoint | None) -> str:
+    """A hash of the code version, the backend, the shapes and every input file's name and bytes."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(DERIVED_GRAPHS.encode())
+    digest.update(backend.encode())
+    if endpoint is not None:
+        digest.update(json.dumps(endpoint.public(), sort_keys=True).encode())
     for path in [*config.shapes_files(include_warnings=False), *inputs]:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")

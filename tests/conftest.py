@@ -24,6 +24,34 @@ def report(graph: Graph) -> ValidationReport:
     return validate(graph)
 
 
+#: The web and API tests: `make test` runs them a second time against a remote store
+#: (BIPMKG_TEST_BACKEND=remote, a real `oxigraph serve`), selected with `-m web`.
+WEB_MODULES = frozenset(
+    {
+        "test_durability",
+        "test_graph_page",
+        "test_hostile",
+        "test_linked_data",
+        "test_load",
+        "test_network_api",
+        "test_openapi",
+        "test_query_page",
+        "test_reliability",
+        "test_security",
+        "test_sparql_endpoint",
+        "test_sparql_safety",
+        "test_sparql_update",
+        "test_upload",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in WEB_MODULES:
+            item.add_marker(pytest.mark.web)
+
+
 ROW_CAP = 500
 QUERY_TIMEOUT_S = 3
 

@@ -1,8 +1,16 @@
-"""Start and stop a real `bipmkg serve` (gunicorn) on an ephemeral 127.0.0.1 port for tests."""
+"""Start and stop a real `bipmkg serve` (gunicorn) on an ephemeral 127.0.0.1 port for tests.
+
+With BIPMKG_TEST_BACKEND=remote (the second run of `make test`), every store these helpers build
+lives in a real `oxigraph serve` (PyPI package `oxigraph`) started here on 127.0.0.1, one per
+store, and stopped when the test session ends; the servers under test then query it over the
+SPARQL 1.1 Protocol.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: embedded (default) or remote: which store backend the web and API tests run against.
+BACKEND = os.environ.get("BIPMKG_TEST_BACKEND", "embedded")
+#: The remote server's own deadline: a runaway query stops there too, not only in bipmkg.
+REMOTE_TIMEOUT_S = 6
+_REMOTES: dict[Path, tuple[subprocess.Popen[bytes], str]] = {}
 
 
 def free_port() -> int:
@@ -44,8 +57,64 @@ class LiveServer:
         self.process = started.process
 
 
+def oxigraph_server(location: Path) -> str:
+    """Start `oxigraph serve` on a free 127.0.0.1 port; return its base URL once it answers."""
+    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
+    port = free_port()
+    log = location.with_suffix(".log")
+    handle = open(log, "ab")  # noqa: SIM115 - lives as long as the oxigraph process
+    process = subprocess.Popen(
+        [
+            binary,
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout-s",
+            str(REMOTE_TIMEOUT_S),
+        ],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oxigraph serve exited early; see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=2):
+                _REMOTES[location] = (process, url)
+                return url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"oxigraph serve not ready within 30 s; see {log}")
+
+
+def backend_env(store_dir: Path) -> dict[str, str]:
+    """The environment that builds `store_dir` on the backend under test."""
+    if BACKEND != "remote":
+        return {"BIPMKG_STORE": BACKEND} if BACKEND != "embedded" else {}
+    location = store_dir.with_name(f"{store_dir.name}.oxigraph")
+    known = _REMOTES.get(location)
+    url = known[1] if known else oxigraph_server(location)
+    return {"BIPMKG_STORE": "remote", "BIPMKG_REMOTE_URL": url}
+
+
+@atexit.register
+def _stop_remotes() -> None:
+    for process, _ in _REMOTES.values():
+        process.terminate()
+    for process, _ in _REMOTES.values():
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def build(store_dir: Path, data_dir: Path | None = None) -> None:
-    env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir)}
+    env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir), **backend_env(store_dir)}
     if data_dir is not None:
         env["BIPMKG_DATA_DIR"] = str(data_dir)
     subprocess.run(

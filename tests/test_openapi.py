@@ -9,9 +9,9 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from live import build
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from bipmkg.store import build_store
 from webapp import create_app
 
 
@@ -22,7 +22,8 @@ def _sparql_text(ctx: object, value: object) -> bytes:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    store = build_store(tmp_path_factory.mktemp("openapi") / "store").store_dir
+    store = tmp_path_factory.mktemp("openapi") / "store"
+    build(store)  # on the backend under test (BIPMKG_TEST_BACKEND)
     flask_app = create_app(
         {
             "STORE_DIR": str(store),

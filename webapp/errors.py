@@ -1,6 +1,8 @@
-"""Map typed errors to 4xx/503 answers with a message that says what is wrong.
+"""Map typed errors to 4xx/503/507 answers with a message that says what is wrong.
 
-Anything not listed here is a bug and stays a 500.
+Anything not listed here is a bug and stays a 500. A data folder that refuses a curator's write
+answers 507 Insufficient Storage when the disk is full, 503 when it is read-only or failing:
+the server is fine and reads go on, but it cannot store the change now.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from bipmkg.engine import EngineBusy, QueryAborted, QueryTimeout
-from bipmkg.errors import BipmkgError, DataLoadError, QueryError
+from bipmkg.errors import BipmkgError, DataLoadError, QueryError, StorageError, StorageFull
+from bipmkg.remote import RemoteError
 from bipmkg.store import StoreError, ValidationFailed
 
 
@@ -31,6 +34,9 @@ STATUS_OF: tuple[tuple[type[BipmkgError], int], ...] = (
     (QueryError, 400),
     (DataLoadError, 400),
     (StoreError, 503),
+    (StorageFull, 507),
+    (StorageError, 503),
+    (RemoteError, 503),
 )
 
 

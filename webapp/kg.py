@@ -15,9 +15,10 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app
 
 from bipmkg import config
-from bipmkg.engine import EngineSettings, QueryAborted, QueryEngine
+from bipmkg.engine import Engine, EngineSettings, QueryAborted, QueryEngine
+from bipmkg.remote import RemoteEngine, RemoteError
 from bipmkg.selectors import EngineSelector
-from bipmkg.store import MANIFEST, StoreError, read_manifest
+from bipmkg.store import MANIFEST, StoreError, endpoint_of, read_manifest, store_backend_of
 
 from .limits import ClientLimits
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 @dataclass
 class KnowledgeGraph:
     store_dir: Path
-    engine: QueryEngine
+    engine: Engine
     graphs: tuple[str, ...]
     manifest_mtime: int = 0
     cache: dict[str, Any] = field(default_factory=dict)
@@ -47,7 +48,7 @@ class KnowledgeGraph:
         self.graphs = _stored_graphs(self.store_dir)
         self.manifest_mtime = _manifest_mtime(self.store_dir)
         self.cache.clear()
-        self.engine.reload()
+        self.engine.reload(self.graphs)
 
     def ensure_current(self) -> None:
         """Follow a rebuild made by another server process (one stat per request)."""
@@ -68,22 +69,34 @@ def init_app(app: Flask) -> None:
     store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
     try:
         graphs = _stored_graphs(store_dir)
-        engine = QueryEngine(
-            EngineSettings(
-                store_dir=store_dir,
-                workers=int(app.config["QUERY_WORKERS"]),
-                timeout_s=float(app.config["QUERY_TIMEOUT_S"]),
-                row_cap=int(app.config["ROW_CAP"]),
-                memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
-            )
-        )
-    except (StoreError, QueryAborted) as exc:
+        engine = _open_engine(app, store_dir, graphs)
+    except (StoreError, QueryAborted, RemoteError) as exc:
         message = f"the store at {store_dir} cannot be served: {exc}"
         app.logger.error(message)
         app.extensions["bipmkg"] = StoreError(message)
         return
     atexit.register(engine.close)
     app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
+
+
+def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> Engine:
+    """Worker processes over an embedded or memory store; HTTP to a remote one."""
+    workers = int(app.config["QUERY_WORKERS"])
+    timeout_s = float(app.config["QUERY_TIMEOUT_S"])
+    row_cap = int(app.config["ROW_CAP"])
+    if store_backend_of(store_dir) == "remote":
+        return RemoteEngine(
+            endpoint_of(store_dir), graphs, workers=workers, timeout_s=timeout_s, row_cap=row_cap
+        )
+    return QueryEngine(
+        EngineSettings(
+            store_dir=store_dir,
+            workers=workers,
+            timeout_s=timeout_s,
+            row_cap=row_cap,
+            memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+        )
+    )
 
 
 def get_limits() -> ClientLimits:
