@@ -7,7 +7,6 @@ same functions.
 
 from __future__ import annotations
 
-from .validate import ValidationReport, ValidationResult, validate
-
-__all__ = ["ValidationReport", "ValidationResult", "validate"]
+# Nothing is imported here: a query worker or `bipmkg serve` must start without loading rdflib
+# and pyshacl (most of a cold start). Import what you need: `from bipmkg.validate import validate`.
 __version__ = "0.1.0"

@@ -22,14 +22,16 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import __version__, config
-from .dataset import graph_iri, input_paths, parse_file
 from .errors import BipmkgError
 from .remote import Endpoint, RemoteClient, endpoint_from_env
-from .validate import ValidationReport, validate
+
+if TYPE_CHECKING:
+    from .validate import ValidationReport
 
 MANIFEST = "bipmkg-manifest.json"
 #: Graphs a build computes besides the inputs; a change here makes existing stores rebuild.
@@ -85,6 +87,10 @@ def build_store(
     (a SPARQL server; `store_dir` then keeps only the manifest). Raises ValidationFailed (nothing
     written) when the data does not conform.
     """
+    # Imported here: readers of a built store (query workers) need neither rdflib nor pyshacl.
+    from .dataset import graph_iri, input_paths, parse_file
+    from .validate import validate
+
     target = Path(store_dir or config.store_dir())
     current = read_manifest(target)
     chosen = backend or config.store_backend(default=store_backend_of(target))
