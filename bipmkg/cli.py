@@ -14,24 +14,28 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib.term import Node
-
-from . import __version__, cli_network, config
-from .dataset import load_graph
+from . import __version__, config
 from .errors import BipmkgError
-from .export import DUMP_FORMATS, dataset_from_store, serialise, write_dump
 from .formats import format_named, graph_format_names
-from .sparql import find_query, list_queries, run_query
-from .stats import compute_stats, format_stats
 from .store import StoreError, ValidationFailed, build_store, open_store, read_manifest
-from .synth import VIOLATED_SHAPES, synthesise
-from .validate import validate
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
+# The commands' modules are imported when a command runs: `bipmkg serve` must exec gunicorn at
+# once, without loading rdflib, pyshacl and networkx that it never uses (the first answer is due
+# within a second of start).
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cli_network
+    from .export import DUMP_FORMATS
+    from .synth import VIOLATED_SHAPES
+
     parser = argparse.ArgumentParser(
         prog="bipmkg",
         description="The knowledge graph of the BIPM's international cooperation.",
@@ -74,18 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
     build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
-    serve = commands.add_parser(
-        "serve", help="serve the web app and SPARQL endpoint with gunicorn (build the store first)"
+    _add_serve_arguments(
+        commands.add_parser(
+            "serve",
+            help="serve the web app and SPARQL endpoint with gunicorn (build the store first)",
+        )
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    serve.add_argument(
-        "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
-    )
-    serve.add_argument(
-        "--threads", type=int, default=8, help="threads per gunicorn worker (default 8)"
-    )
-    serve.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
 
     export = commands.add_parser(
         "export", help="write the whole graph from the built store in one RDF format"
@@ -130,8 +128,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="gunicorn worker processes (default 1)"
+    )
+    serve.add_argument(
+        "--threads", type=int, default=8, help="threads per gunicorn worker (default 8)"
+    )
+    serve.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["serve"]:
+        # The same arguments as the full parser's `serve`, without importing the other commands.
+        serve = argparse.ArgumentParser(prog="bipmkg serve")
+        _add_serve_arguments(serve)
+        try:
+            return _serve(serve.parse_args(arguments[1:]))
+        except BipmkgError as exc:
+            print(f"bipmkg: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    from . import cli_network
+
+    args = build_parser().parse_args(arguments)
     try:
         handled = cli_network.run(args)
         if handled is not None:
@@ -161,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
     report = validate(args.files or None, include_warnings=not args.no_warnings)
     if args.format == "text":
         print(report.as_text())
@@ -228,9 +252,13 @@ def _export(args: argparse.Namespace) -> int:
             store=args.store,
             turtle=False,
         )
+        from . import cli_network
+
         handled = cli_network.run(network_args)
         assert handled is not None
         return handled
+    from .export import dataset_from_store, serialise, write_dump
+
     store = open_store(args.store)
     fmt = format_named(args.format)
     if args.output is None:
@@ -242,6 +270,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    from .synth import synthesise
+
     if args.triples < 100 or args.violations < 0:
         raise BipmkgError("--triples must be at least 100 and --violations not negative")
     result = synthesise(
@@ -256,6 +286,9 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from .dataset import load_graph
+    from .stats import compute_stats, format_stats
+
     stats = compute_stats(load_graph())
     if args.json:
         payload = asdict(stats)
@@ -268,12 +301,17 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _queries() -> int:
+    from .sparql import list_queries
+
     for query in list_queries():
         print(f"{query.name}\n    {query.title}\n    {query.description}")
     return EXIT_OK
 
 
 def _query(args: argparse.Namespace) -> int:
+    from .dataset import load_graph
+    from .sparql import find_query, run_query
+
     query = find_query(args.query)
     result = run_query(load_graph(), query.text)
     if result.boolean is not None:

@@ -184,10 +184,22 @@ class QueryEngine:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(max(1, settings.workers)):
-            self._idle.put(self._start_worker())
+        # Started together, then awaited: the workers open the store in parallel.
+        spawned = [self._spawn_worker() for _ in range(max(1, settings.workers))]
+        try:
+            for worker in spawned:
+                self._await_ready(worker)
+        except QueryAborted:
+            for worker in spawned:
+                worker.process.kill()
+            raise
+        for worker in spawned:
+            self._idle.put(worker)
 
     def _start_worker(self) -> _Worker:
+        return self._await_ready(self._spawn_worker())
+
+    def _spawn_worker(self) -> _Worker:
         parent_sock, child_sock = socket.socketpair()
         process = subprocess.Popen(
             [
@@ -202,7 +214,10 @@ class QueryEngine:
             stdin=subprocess.DEVNULL,
         )
         child_sock.close()
-        parent = Connection(parent_sock.detach())
+        return _Worker(process, Connection(parent_sock.detach()))
+
+    def _await_ready(self, worker: _Worker) -> _Worker:
+        process, parent = worker.process, worker.conn
         if not parent.poll(60):
             process.kill()
             raise QueryAborted("a query worker did not start within 60 s")
@@ -216,7 +231,7 @@ class QueryEngine:
             ) from exc
         if status != "ready":
             raise QueryAborted(f"a query worker failed to start: {status}")
-        return _Worker(process, parent)
+        return worker
 
     def run(
         self,

@@ -21,14 +21,16 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-import urllib3
 
 from .engine import EngineBusy, EngineResult, QueryAborted, QueryTimeout, encode_answer
 from .errors import BipmkgError, QueryError
+
+if TYPE_CHECKING:
+    import urllib3
 
 #: What bipmkg asks for: results as JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE.
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -102,6 +104,8 @@ class RemoteClient:
     """HTTP to one SPARQL server: pooled keep-alive connections, shared by threads."""
 
     def __init__(self, endpoint: Endpoint, *, connections: int = 8) -> None:
+        import urllib3  # here, not at module level: an embedded server never needs it
+
         self.endpoint = endpoint
         headers: dict[str, str] = {}
         if endpoint.token:
@@ -109,7 +113,7 @@ class RemoteClient:
         elif endpoint.user:
             headers.update(urllib3.make_headers(basic_auth=f"{endpoint.user}:{endpoint.password}"))
         self._headers = headers
-        self._pool = urllib3.PoolManager(
+        self._pool: urllib3.PoolManager = urllib3.PoolManager(
             num_pools=4, maxsize=connections, block=False, retries=False, headers=headers
         )
 
@@ -122,6 +126,8 @@ class RemoteClient:
         headers: Mapping[str, str] | None = None,
         timeout_s: float,
     ) -> Reply:
+        import urllib3
+
         try:
             response = self._pool.request(
                 method,
