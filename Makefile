@@ -69,8 +69,15 @@ test: install assets browser build lint ## Set up, lint, then run the whole test
 	@echo "== The web and API tests again, against a remote store (a real oxigraph serve on 127.0.0.1) =="
 	BIPMKG_TEST_BACKEND=remote $(BIN)/python -m pytest -m web
 
-bench: install assets browser ## Benchmarks (real graph and synthetic 10^4, 10^5): results in bench/results/
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+# Benchmarks (README "Benchmarks"): SIZES="real 1e4 …" chooses the data sets, QUICK=1 checks the
+# harness in minutes; a full run (not QUICK) also copies its tables into README.md.
+SIZES ?= real 1e4 graph5k 1e5 1e6
+bench: install assets browser ## Benchmarks vs bare Oxigraph and rdflib peers (SIZES=…, QUICK=1): bench/results/
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(QUICK),--quick,--update-readme) $(BENCH_ARGS)
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
 	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT)

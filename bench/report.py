@@ -1,0 +1,541 @@
+"""Write the benchmark's results: JSON, and Markdown tables with ratios and the issue's targets.
+
+bench/results/bench-<time>.json and .md hold one run; latest.json and latest.md are copies of the
+newest. `update_readme` copies the targets, summary and scaling tables between the
+`<!-- bench:begin -->` and `<!-- bench:end -->` markers of README.md's Benchmarks section.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+PEERS = ("oxigraph", "rdflib-flask", "rdflib-endpoint")
+README_BEGIN = "<!-- bench:begin -->"
+README_END = "<!-- bench:end -->"
+QUICK = "Quick run (1 run each, short load): it checks the harness, not the numbers. "
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value >= 1000:
+            return f"{value:,.0f}"
+        if value >= 100:
+            return f"{value:.0f}"
+        if value >= 10:
+            return f"{value:.1f}"
+        if value >= 1:
+            return f"{value:.2f}"
+        return f"{value:.3g}"
+    return str(value)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def target(row: Row, name: str) -> Row:
+    found = row.get("targets", {}).get(name, {})
+    return found if isinstance(found, dict) else {}
+
+
+def rps(row: Row, name: str, query: str) -> float | None:
+    load = target(row, name).get(f"wrk_{query}")
+    return load["requests_per_s"] if load else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def example_ratios(row: Row) -> list[float]:
+    """bipmkg /sparql p50 ÷ direct p50, per example query (not the lookup and aggregate)."""
+    direct = row.get("direct", {})
+    through = target(row, "bipmkg").get("queries", {})
+    found = []
+    for name, measured in direct.items():
+        if name in ("lookup", "aggregate"):
+            continue
+        http = through.get(name, {}).get("p50_ms")
+        if http is not None and measured.get("p50_ms"):
+            found.append(http / measured["p50_ms"])
+    return found
+
+
+def http_overhead_ms(row: Row) -> float | None:
+    """Median of (p50 through /sparql − p50 direct) over the example queries."""
+    direct = row.get("direct", {})
+    through = target(row, "bipmkg").get("queries", {})
+    gaps = [
+        through[name]["p50_ms"] - measured["p50_ms"]
+        for name, measured in direct.items()
+        if name not in ("lookup", "aggregate") and "p50_ms" in through.get(name, {})
+    ]
+    return statistics.median(gaps) if gaps else None
+
+
+def row_mismatches(row: Row) -> list[str]:
+    """Queries whose number of result rows differs between the store and any target."""
+    found = []
+    for name, measured in row.get("direct", {}).items():
+        counts = {"direct": measured.get("rows")}
+        for peer, result in row.get("targets", {}).items():
+            rows = result.get("queries", {}).get(name, {}).get("rows")
+            if rows is not None:
+                counts[peer] = rows
+        if len(set(counts.values())) > 1:
+            found.append(f"{name} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return found
+
+
+def summary(row: Row) -> dict[str, Any]:
+    ratios = example_ratios(row)
+    bipmkg = target(row, "bipmkg")
+    direct = [
+        m["p50_ms"] for n, m in row.get("direct", {}).items() if n not in ("lookup", "aggregate")
+    ]
+    through = [
+        m["p50_ms"]
+        for n, m in bipmkg.get("queries", {}).items()
+        if n not in ("lookup", "aggregate") and "p50_ms" in m
+    ]
+    return {
+        "lookup_vs_oxigraph": ratio(rps(row, "bipmkg", "lookup"), rps(row, "oxigraph", "lookup")),
+        "lookup_vs_rdflib_endpoint": ratio(
+            rps(row, "bipmkg", "lookup"), rps(row, "rdflib-endpoint", "lookup")
+        ),
+        "aggregate_vs_oxigraph": ratio(
+            rps(row, "bipmkg", "aggregate"), rps(row, "oxigraph", "aggregate")
+        ),
+        "aggregate_vs_rdflib_endpoint": ratio(
+            rps(row, "bipmkg", "aggregate"), rps(row, "rdflib-endpoint", "aggregate")
+        ),
+        "example_p50_direct_ms": statistics.median(direct) if direct else None,
+        "example_p50_http_ms": statistics.median(through) if through else None,
+        "example_ratio_median": statistics.median(ratios) if ratios else None,
+        "example_ratio_max": max(ratios) if ratios else None,
+        "example_within_1_5": sum(r <= 1.5 for r in ratios),
+        "example_count": len(ratios),
+        "http_overhead_ms": http_overhead_ms(row),
+        "first_answer_s": bipmkg.get("first_answer_s"),
+        "peak_rss_mb": bipmkg.get("memory", {}).get("peak_rss_mb"),
+        "all_metrics_s": row.get("analysis", {}).get("seconds", {}).get("store → all metrics"),
+        "row_mismatches": row_mismatches(row),
+    }
+
+
+# -- Targets --------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("meets" if ok else "misses")
+
+
+def targets_table(rows: Sequence[Row]) -> str:
+    """Each target of issue 7 next to what was measured, on every data set; the verdict only on
+    the data set the target names (10^6 or the real graph)."""
+    checks: list[tuple[str, str, Callable[[Row], Any], Callable[[Any], bool], str]] = [
+        (
+            "/sparql lookup throughput ÷ bare oxigraph",
+            "≥ 0.5× at 10^6",
+            lambda r: summary(r)["lookup_vs_oxigraph"],
+            lambda v: v >= 0.5,
+            "1e6",
+        ),
+        (
+            "/sparql lookup throughput ÷ rdflib-endpoint",
+            "≥ 20× at 10^6",
+            lambda r: summary(r)["lookup_vs_rdflib_endpoint"],
+            lambda v: v >= 20,
+            "1e6",
+        ),
+        (
+            "example-query p50 /sparql ÷ direct (median over queries)",
+            "≤ 1.5× at 10^6",
+            lambda r: summary(r)["example_ratio_median"],
+            lambda v: v <= 1.5,
+            "1e6",
+        ),
+        (
+            "`bipmkg serve` start → first answer (s)",
+            "< 1 s real",
+            lambda r: summary(r)["first_answer_s"],
+            lambda v: v < 1,
+            "real",
+        ),
+        (
+            "`bipmkg serve` start → first answer (s)",
+            "< 3 s at 10^6",
+            lambda r: summary(r)["first_answer_s"],
+            lambda v: v < 3,
+            "1e6",
+        ),
+        (
+            "peak RSS of the serving processes (MB)",
+            "< 500 MB at 10^6",
+            lambda r: summary(r)["peak_rss_mb"],
+            lambda v: v < 500,
+            "1e6",
+        ),
+        (
+            "whole-graph validation (s)",
+            "< 2 s real",
+            lambda r: r.get("validate_s"),
+            lambda v: v < 2,
+            "real",
+        ),
+        (
+            "whole-graph validation ÷ pyrudof's",
+            "≤ 1.5× at 10^6",
+            lambda r: ratio(r.get("validate_s"), r.get("validate_pyrudof_s")),
+            lambda v: v <= 1.5,
+            "1e6",
+        ),
+        (
+            "validation of a 100-triple change (s)",
+            "< 1 s at 10^6",
+            lambda r: r.get("validate_change_s"),
+            lambda v: v < 1,
+            "1e6",
+        ),
+        (
+            "all network metrics (s)",
+            "< 30 s at 10^6",
+            lambda r: summary(r)["all_metrics_s"],
+            lambda v: v < 30,
+            "1e6",
+        ),
+    ]
+    names = [r["dataset"] for r in rows]
+    header = ["measure", "target", *names, "verdict"]
+    lines = []
+    for label, goal, measure, passes, where in checks:
+        values = [measure(r) for r in rows]
+        verdict = None
+        for r, value in zip(rows, values, strict=True):
+            if r["dataset"] == where and value is not None:
+                verdict = passes(value)
+        lines.append([label, goal, *values, _verdict(verdict)])
+    return table(header, lines)
+
+
+# -- Tables ---------------------------------------------------------------------------------------
+
+
+def summary_table(rows: Sequence[Row]) -> str:
+    header = [
+        "dataset",
+        "input triples",
+        "store triples",
+        "bodies",
+        "validate s",
+        "build s",
+        "load s",
+        "first answer s",
+        "peak RSS MB",
+        "examples p50 direct ms",
+        "via /sparql ms",
+        "/sparql − direct ms",
+        "rows agree",
+    ]
+    lines = []
+    for r in rows:
+        s = summary(r)
+        lines.append(
+            [
+                r["dataset"],
+                r.get("input_triples"),
+                r.get("store_triples"),
+                r.get("bodies"),
+                r.get("validate_s"),
+                r.get("build_s"),
+                r.get("load_s"),
+                s["first_answer_s"],
+                s["peak_rss_mb"],
+                s["example_p50_direct_ms"],
+                s["example_p50_http_ms"],
+                s["http_overhead_ms"],
+                "yes" if not s["row_mismatches"] else f"no ({len(s['row_mismatches'])})",
+            ]
+        )
+    return table(header, lines)
+
+
+def load_table(rows: Sequence[Row]) -> str:
+    header = ["dataset", "query", "target", "req/s", "p50 ms", "p99 ms", "errors", "bipmkg ÷ it"]
+    lines = []
+    for r in rows:
+        for query in ("lookup", "aggregate"):
+            ours = rps(r, "bipmkg", query)
+            for name in ("bipmkg", *PEERS):
+                load = target(r, name).get(f"wrk_{query}")
+                if not load:
+                    continue
+                errors = load["non_2xx"] + load["socket_errors"]
+                share = None if name == "bipmkg" else ratio(ours, load["requests_per_s"])
+                lines.append(
+                    [
+                        r["dataset"],
+                        query,
+                        name,
+                        load["requests_per_s"],
+                        load["p50_ms"],
+                        load["p99_ms"],
+                        errors,
+                        f"{fmt(share)}×" if share is not None else "",
+                    ]
+                )
+    return table(header, lines)
+
+
+def startup_table(rows: Sequence[Row]) -> str:
+    header = [
+        "dataset",
+        "target",
+        "load s",
+        "start → first answer s",
+        "peak RSS MB",
+        "peak PSS MB",
+        "processes",
+        "lookup p50 ms",
+        "aggregate p50 ms",
+        "error",
+    ]
+    lines = []
+    for r in rows:
+        for name in ("bipmkg", *PEERS):
+            t = target(r, name)
+            if not t:
+                continue
+            memory = t.get("memory", {})
+            queries = t.get("queries", {})
+            load = r.get("build_s") if name == "bipmkg" else t.get("load_s")
+            lines.append(
+                [
+                    r["dataset"],
+                    name + (" (build)" if name == "bipmkg" else ""),
+                    load,
+                    t.get("first_answer_s"),
+                    memory.get("peak_rss_mb"),
+                    memory.get("peak_pss_mb"),
+                    memory.get("processes"),
+                    queries.get("lookup", {}).get("p50_ms"),
+                    queries.get("aggregate", {}).get("p50_ms"),
+                    t.get("error", ""),
+                ]
+            )
+    return table(header, lines)
+
+
+def analysis_table(rows: Sequence[Row]) -> str:
+    steps: list[str] = []
+    for r in rows:
+        for step in r.get("analysis", {}).get("seconds", {}):
+            if step not in steps:
+                steps.append(step)
+    header = ["dataset", "bodies", "linked pairs", *steps]
+    lines = [
+        [
+            r["dataset"],
+            r.get("analysis", {}).get("bodies"),
+            r.get("analysis", {}).get("linked_pairs"),
+            *(r.get("analysis", {}).get("seconds", {}).get(s) for s in steps),
+        ]
+        for r in rows
+    ]
+    return table(header, lines)
+
+
+def pages_table(rows: Sequence[Row]) -> str:
+    header = [
+        "dataset",
+        "bodies",
+        "/api/network cold s",
+        "warm s",
+        "/graph first render s",
+        "its /api/network fetch s",
+    ]
+    lines = []
+    for r in rows:
+        t = target(r, "bipmkg")
+        if "graph_first_render_s" not in t and "network_pages" not in t:
+            continue
+        lines.append(
+            [
+                r["dataset"],
+                r.get("bodies"),
+                t.get("api_network_cold_s"),
+                t.get("api_network_warm_s"),
+                t.get("graph_first_render_s", t.get("network_pages")),
+                t.get("graph_api_fetch_s"),
+            ]
+        )
+    return table(header, lines)
+
+
+def scaling_table(rows: Sequence[Row]) -> str:
+    """Time per operation against size (store triples), data sets ordered by size."""
+    ordered = sorted(rows, key=lambda r: r.get("store_triples") or 0)
+    operations: list[tuple[str, Callable[[Row], Any]]] = [
+        ("store triples", lambda r: r.get("store_triples")),
+        ("synthesis s", lambda r: r.get("synth_s")),
+        ("validation, whole graph s", lambda r: r.get("validate_s")),
+        ("validation, 100-triple change s", lambda r: r.get("validate_change_s")),
+        ("bipmkg build s", lambda r: r.get("build_s")),
+        ("store load (bulk) s", lambda r: r.get("load_s")),
+        ("oxigraph load (CLI) s", lambda r: target(r, "oxigraph").get("load_s")),
+        ("serve → first answer s", lambda r: summary(r)["first_answer_s"]),
+        ("serving peak RSS MB", lambda r: summary(r)["peak_rss_mb"]),
+        ("lookup p50 ms (/sparql)", lambda r: _query_ms(r, "bipmkg", "lookup")),
+        ("lookup p50 ms (direct)", lambda r: r.get("direct", {}).get("lookup", {}).get("p50_ms")),
+        ("aggregate p50 ms (/sparql)", lambda r: _query_ms(r, "bipmkg", "aggregate")),
+        (
+            "aggregate p50 ms (direct)",
+            lambda r: r.get("direct", {}).get("aggregate", {}).get("p50_ms"),
+        ),
+        ("examples p50 ms (/sparql)", lambda r: summary(r)["example_p50_http_ms"]),
+        ("lookup req/s (/sparql, wrk)", lambda r: rps(r, "bipmkg", "lookup")),
+        ("aggregate req/s (/sparql, wrk)", lambda r: rps(r, "bipmkg", "aggregate")),
+        ("all network metrics s", lambda r: summary(r)["all_metrics_s"]),
+        ("/api/network cold s", lambda r: target(r, "bipmkg").get("api_network_cold_s")),
+        ("/graph first render s", lambda r: target(r, "bipmkg").get("graph_first_render_s")),
+    ]
+    header = ["operation", *(r["dataset"] for r in ordered)]
+    return table(header, [[name, *(get(r) for r in ordered)] for name, get in operations])
+
+
+def _query_ms(row: Row, name: str, query: str) -> float | None:
+    value = target(row, name).get("queries", {}).get(query, {}).get("p50_ms")
+    return value if isinstance(value, float) else None
+
+
+def queries_table(row: Row) -> str:
+    names = [n for n in ("bipmkg", *PEERS) if target(row, n)]
+    header = ["query", "rows", "direct", *names, "bipmkg ÷ direct"]
+    lines = []
+    for query, measured in row.get("direct", {}).items():
+        cells = [_query_ms(row, n, query) for n in names]
+        ours = _query_ms(row, "bipmkg", query)
+        lines.append(
+            [
+                query,
+                measured.get("rows"),
+                measured.get("p50_ms"),
+                *cells,
+                ratio(ours, measured.get("p50_ms")),
+            ]
+        )
+    return table(header, lines)
+
+
+# -- Files ----------------------------------------------------------------------------------------
+
+
+def markdown(meta: dict[str, Any], rows: Sequence[Row]) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    parts = [
+        f"# bipmkg benchmark {meta['when']}",
+        "",
+        f"{meta['machine']}; load average {meta['load_average_at_start']:.2f} at the start, "
+        f"{meta.get('load_average_at_end', 0):.2f} at the end (other work on the machine "
+        f"moves absolute times: read the ratios, measured in the same run). "
+        f"{QUICK if meta['quick'] else ''}"
+        f"Medians of {meta['runs']} run(s); builds and validations above 200,000 triples once. "
+        f"Load: wrk {meta['wrk']}.",
+        "",
+        f"Versions: {versions}.",
+        "",
+        "## Targets (issue 7)",
+        "",
+        targets_table(rows),
+        "",
+        "## Summary",
+        "",
+        summary_table(rows),
+        "",
+        "## Scaling: time per operation against size",
+        "",
+        scaling_table(rows),
+        "",
+        "## Throughput under load (lookup and aggregate query, 8 connections)",
+        "",
+        load_table(rows),
+        "",
+        "## Load, start-up and memory of each server",
+        "",
+        startup_table(rows),
+        "",
+        "## Network analysis, per metric (s)",
+        "",
+        analysis_table(rows),
+        "",
+        "## Network pages",
+        "",
+        pages_table(rows),
+        "",
+        "## Example queries, p50 ms per target",
+        "",
+    ]
+    for row in rows:
+        mismatches = summary(row)["row_mismatches"]
+        parts += [
+            f"<details><summary>{row['dataset']}: {len(row.get('direct', {}))} queries"
+            f"{'; row counts differ: ' + '; '.join(mismatches) if mismatches else ''}"
+            "</summary>",
+            "",
+            queries_table(row),
+            "",
+            "</details>",
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def write(folder: Path, stamp: str, meta: dict[str, Any], rows: Sequence[Row]) -> str:
+    payload = {
+        "meta": meta,
+        "rows": list(rows),
+        "summary": {r["dataset"]: summary(r) for r in rows},
+    }
+    text = json.dumps(payload, indent=2, default=str)
+    page = markdown(meta, rows)
+    for name in (f"bench-{stamp}", "latest"):
+        (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+        (folder / f"{name}.md").write_text(page, encoding="utf-8")
+    return page
+
+
+def update_readme(readme: Path, latest: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
+    text = readme.read_text(encoding="utf-8")
+    if README_BEGIN not in text or README_END not in text:
+        raise RuntimeError(f"{readme} has no {README_BEGIN} … {README_END} markers")
+    before, rest = text.split(README_BEGIN, 1)
+    _, after = rest.split(README_END, 1)
+    block = "\n".join(
+        [
+            README_BEGIN,
+            f"Run of {meta['when']} ({meta['machine']}, medians of {meta['runs']} run(s); "
+            f"every table, the per-metric and per-query times: "
+            f"[bench/results/latest.md](bench/results/latest.md)).",
+            "",
+            targets_table(rows),
+            "",
+            summary_table(rows),
+            "",
+            scaling_table(rows),
+            README_END,
+        ]
+    )
+    readme.write_text(before + block + after, encoding="utf-8")
