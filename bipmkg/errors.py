@@ -17,3 +17,11 @@ class QueryError(BipmkgError):
 
 class NetworkQueryError(QueryError):
     """A network analysis names an unknown or ambiguous body, or a bad date or radius."""
+
+
+class StorageError(BipmkgError):
+    """The curated files could not be written: the data folder is read-only or failing."""
+
+
+class StorageFull(StorageError):
+    """The curated files could not be written: no space left on the data folder's disk."""

@@ -1,16 +1,26 @@
-"""Apply a curator's SPARQL Update: on a copy, validated, then written back to graph_data/.
+"""Apply a curator's change (a SPARQL Update or an uploaded graph): on a copy, validated, then
+written back to graph_data/.
 
-The update runs on an in-memory copy of the curated files (one named graph each). Only if the
-result still conforms to the shapes are the changed graphs written back to their Turtle files
-(every file first to a temporary neighbour, then all renamed into place) and the store rebuilt.
-Anything else leaves the files and the store exactly as they were.
+The change runs on an in-memory copy of the curated files (one named graph each). Only if the
+result still conforms to the shapes are the changed graphs written back to their Turtle files and
+the store rebuilt. Anything else leaves the files and the store exactly as they were.
+
+Writes are durable and all-or-nothing across files, even if the process is killed at any point:
+every file is first written beside its target and fsynced, then a journal naming the renames is
+committed (written, fsynced, renamed into place), then the files are renamed into place and the
+folder fsynced. `recover()` (run at start-up and before every change) completes a committed
+write, removes the temporary files of an uncommitted one, and rebuilds a store that lags the
+files. A file system that refuses the write (read-only, full) raises StorageError and changes
+nothing.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +30,10 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import config
 from .dataset import check_literals, graph_iri, parse_file
-from .errors import DataLoadError, QueryError
+from .errors import DataLoadError, QueryError, StorageError, StorageFull
+from .namespaces import GRAPH_BASE
 from .safety import tokens
-from .store import BuildResult, ValidationFailed, build_store
+from .store import BuildResult, ValidationFailed, build_store, read_manifest
 from .validate import validate
 
 #: Update operations a curator may send; the rest could erase or fetch whole graphs.
@@ -36,6 +47,15 @@ _REFUSED_TARGETS = {
     ("CLEAR", "DEFAULT"),
 }
 
+LOCK_FILE = ".bipmkg-update.lock"
+#: Names the renames of a committed write until they are all done.
+JOURNAL = ".bipmkg-write.json"
+_JOURNAL_STAGED = f"{JOURNAL}.tmp"
+
+#: A change to the copy of the curated files: it reads and changes their named graphs
+#: (graph IRI → file) and raises a BipmkgError to refuse.
+Change = Callable[[Dataset, dict[str, Path]], None]
+
 
 @dataclass(frozen=True)
 class UpdateResult:
@@ -43,6 +63,19 @@ class UpdateResult:
     added: int
     removed: int
     build: BuildResult | None
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    """What `recover` had to do after a crash; all empty when the last write was complete."""
+
+    completed: tuple[str, ...]  # files whose committed write was completed
+    removed: tuple[str, ...]  # temporary files of an uncommitted write
+    rebuilt: bool  # the store lagged the files and was rebuilt
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.completed or self.removed or self.rebuilt)
 
 
 def check_update(text: str) -> None:
@@ -59,33 +92,13 @@ def check_update(text: str) -> None:
             raise QueryError(f"{word} {following} is refused: it would erase curated graphs")
 
 
-@contextmanager
-def _data_lock(data_dir: Path) -> Iterator[None]:
-    """One update at a time across every server process sharing the data folder."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".bipmkg-update.lock", "w", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def apply_update(
     text: str, *, data_dir: Path | None = None, store_dir: Path | None = None
 ) -> UpdateResult:
     """Apply, validate, write back and rebuild; raise QueryError or ValidationFailed otherwise."""
     check_update(text)
-    folder = Path(data_dir or config.data_dir())
-    with _data_lock(folder):
-        files = sorted(folder.glob("*.ttl"))
-        by_graph = {str(graph_iri(p)): p for p in files}
-        # rdflib rather than Oxigraph for the copy: Oxigraph stores xsd:nonNegativeInteger and
-        # other derived integer types as xsd:integer, which would rewrite every count on write-back.
-        copy = Dataset()
-        for iri, path in by_graph.items():
-            copy.graph(URIRef(iri)).parse(path, format="turtle")
-        before = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
+
+    def run(copy: Dataset, by_graph: dict[str, Path]) -> None:
         try:
             copy.update(text)
         except Exception as exc:  # pyparsing and evaluation errors of many types
@@ -100,27 +113,166 @@ def apply_update(
         if unknown:
             names = ", ".join(sorted(unknown))
             raise QueryError(f"the update writes to graphs that are not curated files: {names}")
+
+    return apply_change(run, data_dir=data_dir, store_dir=store_dir)
+
+
+def apply_change(
+    change: Change, *, data_dir: Path | None = None, store_dir: Path | None = None
+) -> UpdateResult:
+    """Run a change on a copy of the curated files, validate, write back and rebuild the store.
+
+    One change at a time across processes (a file lock on the data folder). Raises the change's
+    own error, QueryError (control characters), ValidationFailed or StorageError: with nothing
+    changed, except a StorageError from the rebuild, whose message says the files hold the change.
+    """
+    folder = Path(data_dir or config.data_dir())
+    with _data_lock(folder):
+        _settle_or_raise(folder)
+        files = sorted(folder.glob("*.ttl"))
+        by_graph = {str(graph_iri(p)): p for p in files}
+        # rdflib rather than Oxigraph for the copy: Oxigraph stores xsd:nonNegativeInteger and
+        # other derived integer types as xsd:integer, which would rewrite every count on write-back.
+        copy = Dataset()
+        for iri, path in by_graph.items():
+            copy.graph(URIRef(iri)).parse(path, format="turtle")
+        before = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
+        change(copy, by_graph)
         after = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
         changed = [g for g in by_graph if after[g] != before[g]]
         if not changed:
             return UpdateResult((), 0, 0, None)
         added = sum(len(after[g] - before[g]) for g in changed)
         removed = sum(len(before[g] - after[g]) for g in changed)
-        graphs = {g: _with_prefixes(copy.graph(URIRef(g)), by_graph[g]) for g in by_graph}
+        graphs = {g: _with_prefixes(copy.graph(URIRef(g)), by_graph[g]) for g in changed}
         for g in changed:
             try:
                 check_literals(graphs[g], by_graph[g].name)
             except DataLoadError as exc:
                 raise QueryError(str(exc)) from exc
         union = Graph()
-        for graph in graphs.values():
-            union += graph
+        for g in by_graph:
+            union += copy.graph(URIRef(g))
         report = validate(union, include_warnings=False)
         if not report.conforms:
             raise ValidationFailed(report)
-        _write_atomically({by_graph[g]: graphs[g] for g in changed})
-        build = build_store(store_dir, force=True)
-        return UpdateResult(tuple(by_graph[g].name for g in changed), added, removed, build)
+        names = tuple(by_graph[g].name for g in changed)
+        _write_atomically(folder, {by_graph[g]: graphs[g] for g in changed})
+        try:
+            build = build_store(store_dir, files, force=True)
+        except OSError as exc:
+            raise _storage_error(
+                exc,
+                "the store",
+                f"the change was written to {', '.join(names)} but the store could not be "
+                "rebuilt; it will be at the next start-up or change",
+            ) from exc
+        return UpdateResult(names, added, removed, build)
+
+
+def recover(*, data_dir: Path | None = None, store_dir: Path | None = None) -> RecoveryResult:
+    """Make the files and the store whole again after a crash (run at server start-up).
+
+    Completes a committed write or removes the temporary files of an uncommitted one; then, if
+    the store was built from this folder and no longer matches its files (the process died
+    between writing the files and rebuilding the store), rebuilds it. A store built from other
+    data (`bipmkg build --data …`) is left alone. Raises StorageError or ValidationFailed.
+    """
+    folder = Path(data_dir or config.data_dir())
+    target = Path(store_dir or config.store_dir())
+    with _data_lock(folder):
+        completed, removed = _settle_or_raise(folder)
+        rebuilt = False
+        if _built_from(target, folder):
+            try:
+                rebuilt = build_store(target, sorted(folder.glob("*.ttl"))).rebuilt
+            except OSError as exc:
+                raise _storage_error(exc, "the store", "it still lags the files") from exc
+    return RecoveryResult(tuple(completed), tuple(removed), rebuilt)
+
+
+def _built_from(store_dir: Path, folder: Path) -> bool:
+    """Whether the store's manifest says its curated graphs were loaded from this folder."""
+    manifest = read_manifest(store_dir)
+    if manifest is None:
+        return False
+    graphs = manifest.get("graphs")
+    if not isinstance(graphs, list):
+        return False
+    data = [
+        Path(str(g.get("path")))
+        for g in graphs
+        if isinstance(g, dict)
+        and str(g.get("path", "")).endswith(".ttl")
+        and g.get("iri") != GRAPH_BASE + "ontology"
+    ]
+    home = folder.resolve()
+    return bool(data) and all(p.parent.resolve() == home for p in data)
+
+
+@contextmanager
+def _data_lock(folder: Path) -> Iterator[None]:
+    """One change at a time across every server process sharing the data folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_FILE, "a", encoding="utf-8")
+    except OSError as exc:
+        raise _storage_error(exc, f"the data folder {folder}", "nothing was changed") from exc
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _storage_error(exc: OSError, what: str, outcome: str) -> StorageError:
+    """A typed error that says what could not be written, why, and what state it left."""
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"{what} is full ({reason}): {outcome}")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageError(f"{what} is not writable ({reason}): {outcome}")
+    return StorageError(f"{what} could not be written ({reason}): {outcome}")
+
+
+def _settle_or_raise(folder: Path) -> tuple[list[str], list[str]]:
+    try:
+        return _settle(folder)
+    except OSError as exc:
+        raise _storage_error(
+            exc, f"the data folder {folder}", "an interrupted write could not be settled"
+        ) from exc
+    except (ValueError, KeyError, TypeError) as exc:  # renamed into place whole, so not expected
+        raise StorageError(f"the write journal {folder / JOURNAL} is unreadable: {exc}") from exc
+
+
+def _settle(folder: Path) -> tuple[list[str], list[str]]:
+    """Complete a committed write (its journal is there); remove every other temporary file.
+
+    Called with the data lock held, so no temporary file belongs to a live writer.
+    """
+    completed: list[str] = []
+    journal = folder / JOURNAL
+    if journal.is_file():
+        renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+        for staged_name, name in renames:
+            plain = Path(staged_name).name == staged_name and Path(name).name == name
+            if not plain or not name.endswith(".ttl"):
+                raise StorageError(f"{journal} names a file that is not a curated file")
+            staged = folder / staged_name
+            if staged.is_file():  # not yet renamed when the writer stopped
+                os.replace(staged, folder / name)
+                completed.append(name)
+        _fsync_folder(folder)
+        journal.unlink()
+        _fsync_folder(folder)
+    removed = []
+    # Only what _write_atomically stages: `.<file>.ttl.<pid>.tmp` and the journal's own.
+    for leftover in sorted([*folder.glob(".*.ttl.*.tmp"), *folder.glob(_JOURNAL_STAGED)]):
+        leftover.unlink()
+        removed.append(leftover.name)
+    return completed, removed
 
 
 def _with_prefixes(graph: Graph, path: Path) -> Graph:
@@ -133,38 +285,60 @@ def _with_prefixes(graph: Graph, path: Path) -> Graph:
     return result
 
 
-def _write_atomically(outputs: dict[Path, Graph]) -> None:
-    """Write every file beside its target, fsync, rename all into place, fsync the folder.
+def _write_atomically(folder: Path, outputs: dict[Path, Graph]) -> None:
+    """Write every file beside its target, commit a journal, rename all into place.
 
-    A crash before the renames leaves the old files; after them, the new ones: readers never see
-    a half-written file, and an acknowledged update survives a power cut.
+    A crash before the journal is committed leaves the old files (and temporary ones, which
+    `_settle` removes); after, `_settle` completes the renames: never a mix of old and new
+    files, and an acknowledged change survives a power cut. A refusing file system (read-only,
+    full) before the commit raises StorageError with nothing changed.
     """
     staged: list[tuple[Path, Path]] = []
+    committed = False
     try:
         for path, graph in outputs.items():
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(_stable_turtle(graph, path))
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((temporary, path))
-        for temporary, path in staged:
-            os.replace(temporary, path)
-        folders = {path.parent for _, path in staged}
-        for folder in folders:
-            descriptor = os.open(folder, os.O_RDONLY)
+            staged.append((temporary, path))  # before writing: a failed write is cleaned up too
+            _write_synced(temporary, _stable_turtle(graph, path))
+        plan = {"renames": [[temporary.name, path.name] for temporary, path in staged]}
+        _write_synced(folder / _JOURNAL_STAGED, json.dumps(plan))
+        os.replace(folder / _JOURNAL_STAGED, folder / JOURNAL)
+        committed = True
+        _fsync_folder(folder)
+        _settle(folder)
+    except OSError as exc:
+        if committed:
+            raise _storage_error(
+                exc,
+                f"the data folder {folder}",
+                "the change is committed and will be completed at the next start-up or change",
+            ) from exc
+        for leftover in [*(t for t, _ in staged), folder / _JOURNAL_STAGED]:
             try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass  # a read-only folder: _settle removes it once the folder is writable
+        raise _storage_error(exc, f"the data folder {folder}", "nothing was changed") from exc
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
     finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
+        os.close(descriptor)
 
 
 def _stable_turtle(graph: Graph, path: Path) -> str:
     header = (
-        f"# {path.name} — written back by bipmkg after a validated SPARQL Update; "
+        f"# {path.name} — written back by bipmkg after a validated change; "
         "subjects in sorted order.\n\n"
     )
     body = graph.serialize(format="turtle")

@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    update.init_app(app)  # settles a write cut short by a crash before the store is opened
     kg.init_app(app)
     errors.init_app(app)
     security.init_app(app)

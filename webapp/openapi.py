@@ -28,7 +28,8 @@ def _errors(*codes: int) -> dict[str, Any]:
         415: "Unsupported content type",
         422: "The change would make the graph non-conformant; the body is the report",
         429: "Per-client limit reached; see Retry-After",
-        503: "Deadline, memory limit or busy workers; see Retry-After",
+        503: "Deadline, memory limit or busy workers, or a read-only data folder; see Retry-After",
+        507: "The data folder's disk is full; nothing was written",
     }
     return {str(c): {"description": meaning[c], "content": _TEXT_ERROR} for c in codes}
 
@@ -57,6 +58,38 @@ _QUERY_PARAMS = [
     {"name": "default-graph-uri", "in": "query", "required": False, "schema": {"type": "string"}},
     {"name": "named-graph-uri", "in": "query", "required": False, "schema": {"type": "string"}},
 ]
+
+
+#: What a curator may upload to /update/data: one graph, in any of these.
+_RDF_UPLOAD = {
+    "text/turtle": {"schema": {"type": "string"}},
+    "application/n-triples": {"schema": {"type": "string"}},
+    "application/rdf+xml": {"schema": {"type": "string"}},
+    "application/ld+json": {"schema": {"type": "object"}},
+}
+
+
+def _upload_operation(summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": [
+            {
+                "name": "graph",
+                "in": "query",
+                "required": True,
+                "description": "The curated graph: its IRI, its file name or the file's stem",
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {"required": True, "content": _RDF_UPLOAD},
+        "responses": {
+            "200": {
+                "description": "Validated, written back and rebuilt",
+                "content": {"application/json": {"schema": _ROW}},
+            },
+            **_errors(400, 401, 403, 413, 415, 422, 503, 507),
+        },
+    }
 
 
 def document() -> dict[str, Any]:
@@ -110,9 +143,17 @@ def document() -> dict[str, Any]:
                             "description": "Applied, written back and rebuilt",
                             "content": {"application/json": {"schema": _ROW}},
                         },
-                        **_errors(400, 401, 403, 413, 415, 422, 503),
+                        **_errors(400, 401, 403, 413, 415, 422, 503, 507),
                     },
                 }
+            },
+            "/update/data": {
+                "put": _upload_operation(
+                    "Replace a curated file's graph with uploaded RDF (bearer token)"
+                ),
+                "post": _upload_operation(
+                    "Add uploaded RDF to a curated file's graph (bearer token)"
+                ),
             },
             "/api/search": {
                 "get": {

@@ -28,7 +28,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CLIENT_QUERY_SECONDS", 120.0, "Query seconds one client may use per minute; past it: 429."
     ),
-    Setting("UPDATE_TOKEN", "", "Bearer token of curators for /update; empty: updates are off."),
+    Setting(
+        "UPDATE_TOKEN",
+        "",
+        "Bearer token of curators for /update and /update/data; empty: both are off.",
+    ),
     Setting(
         "DATA_DIR", "", "Folder of curated Turtle that /update writes back (default: graph_data)."
     ),

@@ -1,36 +1,55 @@
-"""/update — SPARQL Update for curators, validated before anything is written.
+"""/update and /update/data — curators' changes, validated before anything is written.
 
-Off unless UPDATE_TOKEN is set; needs `Authorization: Bearer <token>`. See bipmkg.update.
+Off unless UPDATE_TOKEN is set; both need `Authorization: Bearer <token>`. `/update` takes SPARQL
+Update (bipmkg.update); `/update/data?graph=…` takes RDF, replacing (PUT) or adding to (POST)
+one curated file's graph (bipmkg.upload). At start-up, with updates on, a write cut short by a
+crash is completed or undone and a store that lags the files is rebuilt (bipmkg.update.recover).
 """
 
 from __future__ import annotations
 
 import hmac
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from bipmkg.update import apply_update
+from bipmkg import config
+from bipmkg.errors import BipmkgError
+from bipmkg.export import load_context
+from bipmkg.update import UpdateResult, apply_update, recover
+from bipmkg.upload import apply_upload, upload_formats
 
 from .errors import HTTPError
-from .kg import get_kg
+from .kg import KnowledgeGraph, get_kg
 
 bp = Blueprint("update", __name__)
 
 
+def init_app(app: Flask) -> None:
+    """With updates on, settle what a crash left before the store is opened."""
+    if not str(app.config["UPDATE_TOKEN"]):
+        return
+    data_dir = Path(str(app.config["DATA_DIR"]) or config.data_dir())
+    store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
+    try:
+        result = recover(data_dir=data_dir, store_dir=store_dir)
+    except BipmkgError as exc:
+        app.logger.error("could not recover %s after a crash: %s", data_dir, exc)
+        return
+    if result.changed:
+        app.logger.warning(
+            "recovered %s: completed %s, removed %s, store rebuilt: %s",
+            data_dir,
+            list(result.completed),
+            list(result.removed),
+            result.rebuilt,
+        )
+
+
 @bp.post("/update")
 def update() -> Response:
-    token = str(current_app.config["UPDATE_TOKEN"])
-    if not token:
-        raise HTTPError(403, "SPARQL Update is off on this server (no UPDATE_TOKEN is configured)")
-    given = request.headers.get("Authorization", "")
-    scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.encode(), token.encode()):
-        raise HTTPError(
-            401,
-            "a curator's token is required: Authorization: Bearer <token>",
-            {"WWW-Authenticate": 'Bearer realm="bipmkg curators"'},
-        )
+    _require_curator()
     if request.mimetype == "application/sparql-update":
         try:
             text = request.get_data(cache=False).decode("utf-8")
@@ -47,10 +66,66 @@ def update() -> Response:
     if not text.strip():
         raise HTTPError(400, "the update is empty")
     kg = get_kg()
-    data_dir = str(current_app.config["DATA_DIR"])
-    result = apply_update(
-        text, data_dir=Path(data_dir) if data_dir else None, store_dir=kg.store_dir
+    return _answer(kg, apply_update(text, data_dir=_data_dir(), store_dir=kg.store_dir))
+
+
+@bp.route("/update/data", methods=["PUT", "POST"])
+def upload() -> Response:
+    """Graph-Store-Protocol-like: PUT replaces the named file's graph, POST adds to it."""
+    _require_curator()
+    graph = request.args.get("graph", "")
+    if not graph.strip():
+        raise HTTPError(400, "name the curated graph: ?graph=<graph IRI or file name>")
+    if request.mimetype not in upload_formats():
+        known = ", ".join(sorted(upload_formats()))
+        raise HTTPError(
+            415, f"send RDF as one of {known}, not {request.mimetype or 'no content type'}"
+        )
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise HTTPError(415, f"uploads are read as UTF-8, not {charset}")
+    body = request.get_data(cache=False)
+    if not body.strip():
+        raise HTTPError(400, "the upload is empty")
+    kg = get_kg()
+    result = apply_upload(
+        body,
+        request.mimetype,
+        graph=graph,
+        replace=request.method == "PUT",
+        data_dir=_data_dir(),
+        store_dir=kg.store_dir,
+        context=kg.cached("context", lambda: _context(kg)),
     )
+    return _answer(kg, result)
+
+
+def _require_curator() -> None:
+    token = str(current_app.config["UPDATE_TOKEN"])
+    if not token:
+        raise HTTPError(403, "curators' updates are off on this server (no UPDATE_TOKEN is set)")
+    given = request.headers.get("Authorization", "")
+    scheme, _, credentials = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.encode(), token.encode()):
+        raise HTTPError(
+            401,
+            "a curator's token is required: Authorization: Bearer <token>",
+            {"WWW-Authenticate": 'Bearer realm="bipmkg curators"'},
+        )
+
+
+def _data_dir() -> Path | None:
+    data_dir = str(current_app.config["DATA_DIR"])
+    return Path(data_dir) if data_dir else None
+
+
+def _context(kg: KnowledgeGraph) -> dict[str, Any]:
+    """The project's JSON-LD context: the store's copy if the build left one."""
+    copy = kg.store_dir / "context.jsonld"
+    return load_context(copy if copy.is_file() else None)
+
+
+def _answer(kg: KnowledgeGraph, result: UpdateResult) -> Response:
     if result.build is not None:
         kg.refresh()
     return jsonify(
