@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 from . import __version__, config
 from .errors import BipmkgError
 from .formats import format_named, graph_format_names
-from .store import StoreError, ValidationFailed, build_store, open_store, read_manifest
+from .store import (
+    StoreError,
+    ValidationFailed,
+    build_store,
+    open_store,
+    read_manifest,
+    recover_store,
+)
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -216,6 +223,7 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     """Run gunicorn on the web app; the app is named by string, so bipmkg never imports it."""
     store = args.store or config.store_dir()
+    recover_store(Path(store))
     if read_manifest(Path(store)) is None:
         raise StoreError(f"no built store at {store}: run `bipmkg build` first")
     env = {**os.environ, "BIPMKG_STORE_DIR": str(store)}

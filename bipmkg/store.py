@@ -79,19 +79,22 @@ def build_store(
     *,
     force: bool = False,
     backend: str | None = None,
+    validated: bool = False,
 ) -> BuildResult:
     """Validate the inputs and load them into a store, unless the store is already up to date.
 
     `backend` (default: BIPMKG_STORE) is `embedded` (Oxigraph on disk in `store_dir`), `memory`
     (a snapshot of the inputs in `store_dir`, loaded into memory by each query worker) or `remote`
     (a SPARQL server; `store_dir` then keeps only the manifest). Raises ValidationFailed (nothing
-    written) when the data does not conform.
+    written) when the data does not conform; `validated=True` skips that check for a caller that
+    has just validated exactly these inputs (a curator's change).
     """
     # Imported here: readers of a built store (query workers) need neither rdflib nor pyshacl.
     from .dataset import graph_iri, input_paths, parse_file
     from .validate import validate
 
     target = Path(store_dir or config.store_dir())
+    recover_store(target)
     current = read_manifest(target)
     chosen = backend or config.store_backend(default=store_backend_of(target))
     endpoint = endpoint_from_env(_recorded_endpoint(current)) if chosen == "remote" else None
@@ -114,9 +117,10 @@ def build_store(
         merged = parsed if merged is None else merged + parsed
     if merged is None:
         raise StoreError("nothing to build: no input files")
-    report = validate(merged, include_warnings=False)
-    if not report.conforms:
-        raise ValidationFailed(report)
+    if not validated:
+        report = validate(merged, include_warnings=False)
+        if not report.conforms:
+            raise ValidationFailed(report)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f"{target.name}.building-{os.getpid()}")
@@ -349,5 +353,52 @@ def _swap_in(staging: Path, target: Path) -> None:
     retired = target.with_name(f"{target.name}.retired-{os.getpid()}")
     if target.exists():
         target.rename(retired)
+    # A crash here leaves no store at `target`; recover_store() puts the complete one back.
     staging.rename(target)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def recover_store(store_dir: Path | None = None) -> str | None:
+    """Repair what a killed build left: put a complete store back in place, remove leftovers.
+
+    A build is complete once its manifest is written (the last step before the swap), so a
+    staging folder with a manifest is the newest complete store, and a retired one the previous.
+    Leftovers of builds whose process is gone are removed. Returns what was put back, if anything.
+    Safe to run from several processes at once: a lost race is noticed and ignored.
+    """
+    target = Path(store_dir or config.store_dir())
+    restored = None
+    if read_manifest(target) is None and not target.exists():
+        for pattern in (f"{target.name}.building-*", f"{target.name}.retired-*"):
+            complete = [
+                p for p in target.parent.glob(pattern) if (p / MANIFEST).is_file() and not _alive(p)
+            ]
+            complete.sort(key=lambda p: (p / MANIFEST).stat().st_mtime_ns, reverse=True)
+            if complete:
+                try:
+                    complete[0].rename(target)
+                    restored = complete[0].name
+                except OSError:
+                    pass  # another process restored it first
+                break
+    for pattern in (f"{target.name}.building-*", f"{target.name}.retired-*"):
+        for leftover in target.parent.glob(pattern):
+            if not _alive(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)
+    return restored
+
+
+def _alive(folder: Path) -> bool:
+    """Whether the process named by a staging or retired folder's suffix is still running."""
+    suffix = folder.name.rsplit("-", 1)[-1]
+    if not suffix.isdigit():
+        return False
+    try:
+        os.kill(int(suffix), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # This process's own leftovers are from a build that failed earlier: builds do not overlap
+    # within a process (curators' changes hold the data folder's lock).
+    return int(suffix) != os.getpid()

@@ -159,7 +159,7 @@ def apply_change(
         names = tuple(by_graph[g].name for g in changed)
         _write_atomically(folder, {by_graph[g]: graphs[g] for g in changed})
         try:
-            build = build_store(store_dir, files, force=True)
+            build = build_store(store_dir, files, validated=True)
         except OSError as exc:
             raise _storage_error(
                 exc,

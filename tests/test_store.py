@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,34 @@ def test_a_corrupt_store_is_not_served_and_readyz_says_why(tmp_path: Path) -> No
         assert http("GET", f"{live.url}/healthz").status == 200
     finally:
         live.stop()
+
+
+def test_a_build_killed_between_its_two_renames_is_put_back_and_leftovers_go(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store"
+    assert run_build(store, DATA / "minimal.ttl").returncode == 0
+    dead, other = (_ended_pid(), _ended_pid())  # processes gone: their folders are leftovers
+    # The moment of the crash: the old store retired, the new one complete but not yet renamed.
+    new = tmp_path / f"store.building-{dead}"
+    store.rename(tmp_path / f"store.retired-{dead}")
+    shutil.copytree(tmp_path / f"store.retired-{dead}", new)
+    (tmp_path / f"store.building-{other}").mkdir()  # an incomplete build (no manifest)
+    assert not store.exists()
+    live = start_server(store, {}, tmp_path / "server.log")
+    try:
+        assert http("GET", f"{live.url}/readyz").status == 200
+    finally:
+        live.stop()
+    assert (store / "bipmkg-manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("store")) == ["store"]
+
+
+def _ended_pid() -> int:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(finished.stdout)

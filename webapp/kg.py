@@ -18,7 +18,14 @@ from bipmkg import config
 from bipmkg.engine import Engine, EngineSettings, QueryAborted, QueryEngine
 from bipmkg.remote import RemoteEngine, RemoteError
 from bipmkg.selectors import EngineSelector
-from bipmkg.store import MANIFEST, StoreError, endpoint_of, read_manifest, store_backend_of
+from bipmkg.store import (
+    MANIFEST,
+    StoreError,
+    endpoint_of,
+    read_manifest,
+    recover_store,
+    store_backend_of,
+)
 
 from .limits import ClientLimits
 
@@ -68,6 +75,7 @@ def init_app(app: Flask) -> None:
     )
     store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
     try:
+        recover_store(store_dir)  # a build killed mid-swap leaves the complete store beside
         graphs = _stored_graphs(store_dir)
         engine = _open_engine(app, store_dir, graphs)
     except (StoreError, QueryAborted, RemoteError) as exc:
