@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from bipmkg import config
 from bipmkg.errors import BipmkgError
 from bipmkg.export import load_context
-from bipmkg.update import UpdateResult, apply_update, recover
-from bipmkg.upload import apply_upload, upload_formats
 
 from .errors import HTTPError
 from .kg import KnowledgeGraph, get_kg
+
+if TYPE_CHECKING:
+    from bipmkg.update import UpdateResult
+
+# bipmkg.update and bipmkg.upload (rdflib's SPARQL, pyshacl) are imported when a curator's
+# request comes: most servers never take one, and every server must start within a second.
 
 bp = Blueprint("update", __name__)
 
@@ -32,6 +36,8 @@ def init_app(app: Flask) -> None:
         return
     data_dir = Path(str(app.config["DATA_DIR"]) or config.data_dir())
     store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
+    from bipmkg.update import recover
+
     try:
         result = recover(data_dir=data_dir, store_dir=store_dir)
     except BipmkgError as exc:
@@ -66,12 +72,16 @@ def update() -> Response:
     if not text.strip():
         raise HTTPError(400, "the update is empty")
     kg = get_kg()
+    from bipmkg.update import apply_update
+
     return _answer(kg, apply_update(text, data_dir=_data_dir(), store_dir=kg.store_dir))
 
 
 @bp.route("/update/data", methods=["PUT", "POST"])
 def upload() -> Response:
     """Graph-Store-Protocol-like: PUT replaces the named file's graph, POST adds to it."""
+    from bipmkg.upload import apply_upload, upload_formats
+
     _require_curator()
     graph = request.args.get("graph", "")
     if not graph.strip():
