@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="report format: text (default), json, or the SHACL results graph as RDF",
     )
+    check.add_argument(
+        "--engine",
+        choices=["pyshacl", "pyrudof"],  # bipmkg.shacl_engines.ENGINES, not imported at start
+        help="SHACL engine: pyshacl (default) or pyrudof (faster on large graphs; "
+        "default: BIPMKG_SHACL_ENGINE)",
+    )
 
     count = commands.add_parser(
         "stats",
@@ -192,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .validate import validate
 
-    report = validate(args.files or None, include_warnings=not args.no_warnings)
+    report = validate(args.files or None, include_warnings=not args.no_warnings, engine=args.engine)
     if args.format == "text":
         print(report.as_text())
     elif args.format == "json":
