@@ -34,20 +34,19 @@ _DESCRIBE = (
     PREFIXES
     + """
 CONSTRUCT {
-  ?e ?p ?o .
+  %ENTITY% ?p ?o .
   ?st ?sp ?so .
   ?x ?lp ?label .
 } WHERE {
-  VALUES ?e { %ENTITY% }
   {
-    ?e ?p ?o
+    %ENTITY% ?p ?o
   } UNION {
-    ?st rdf:subject ?e ; ?sp ?so
+    ?st rdf:subject %ENTITY% ; ?sp ?so
   } UNION {
-    { ?e ?anyP ?x } UNION { ?anyS rdf:subject ?e ; ?anyQ ?x }
+    { %ENTITY% ?anyP ?x } UNION { ?anyS rdf:subject %ENTITY% ; ?anyQ ?x }
     FILTER(isIRI(?x))
-    VALUES ?lp { %LABELS% }
     ?x ?lp ?label
+    FILTER(?lp IN (%LABELS%))
   }
 }
 """
@@ -66,9 +65,14 @@ def checked_iri(iri: str) -> URIRef:
 
 
 def describe_query(iri: str) -> str:
-    """The CONSTRUCT query of an entity's description, its IRI checked and written as a term."""
+    """The CONSTRUCT query of an entity's description, its IRI checked and written as a term.
+
+    The term stands in each pattern and the label properties are a FILTER: Oxigraph joined a
+    `VALUES ?e` binding and a `VALUES ?lp` list only after matching the patterns over the whole
+    graph, 30 to 170 ms an entity instead of under 10.
+    """
     return _DESCRIBE.replace("%ENTITY%", checked_iri(iri).n3()).replace(
-        "%LABELS%", LABEL_PROPERTIES
+        "%LABELS%", ", ".join(LABEL_PROPERTIES.split())
     )
 
 

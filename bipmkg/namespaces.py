@@ -74,7 +74,8 @@ KINDS: Final = (
     "discrepancy",
 )
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-{1,2}[a-z0-9]+)*$")
+# Matched whole (fullmatch): `$` would also accept a slug followed by a newline.
+_SLUG = re.compile(r"[a-z0-9]+(?:-{1,2}[a-z0-9]+)*")
 
 
 class BKG(DefinedNamespace):
@@ -244,7 +245,7 @@ def instance_iri(kind: str, slug: str) -> URIRef:
     """Return the IRI of an instance, refusing kinds and slugs outside the scheme."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise ValueError(f"slug {slug!r} is not kebab-case (a-z, 0-9 and hyphens)")
     return URIRef(f"{ID_BASE}{kind}/{slug}")
 
@@ -254,6 +255,6 @@ def split_instance_iri(iri: str) -> tuple[str, str] | None:
     if not iri.startswith(ID_BASE):
         return None
     kind, _, slug = iri[len(ID_BASE) :].partition("/")
-    if kind in KINDS and _SLUG.match(slug):
+    if kind in KINDS and _SLUG.fullmatch(slug):
         return kind, slug
     return None

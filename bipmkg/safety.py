@@ -4,12 +4,16 @@ SPARQL's SERVICE, LOAD and FROM/FROM NAMED name resources an engine may fetch. W
 (Oxigraph here, a remote server later), the text is checked first: its tokens are read with
 strings, IRIs and comments set aside, so a keyword inside a literal or an IRI is not mistaken for
 one, and a keyword in the query is never missed because of case or layout.
+
+The same reading refuses a query nested deeper than a limit (brackets and `!`), before any parser
+sees it: parsers recurse on nesting, and thousands of levels overflow their stack (a crash of the
+worker or of a remote server) or take super-linear time. The reading itself is linear in the text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import QueryError
@@ -19,7 +23,12 @@ UPDATE_FORMS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
 
-# Order matters: long strings before short ones, IRIs before the `<` operator.
+#: How deep brackets ((), {}, []) and `!` operators may nest in a query (setting MAX_QUERY_DEPTH).
+MAX_DEPTH = 64
+
+# Order matters: long strings before short ones, IRIs before the `<` operator. A run of name
+# characters is taken whole and possessively (`*+`), then split into words if no colon follows:
+# trying a prefixed name at every letter of a long run such as `a-a-a-…` took quadratic time.
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -28,12 +37,15 @@ _TOKEN = re.compile(
               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+(?::[\w\-.:%\\\u00B7-\uFFFF]*+)?
+            |:[\w\-.:%\\\u00B7-\uFFFF]*+)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_WORD = re.compile(r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<ws>\s+)|(?P<other>.)", re.DOTALL)
+_OPENING = frozenset("({[")
+_CLOSING = frozenset(")}]")
 
 
 @dataclass(frozen=True)
@@ -60,15 +72,63 @@ def tokens(text: str) -> Iterator[Token]:
             continue
         if kind == "other" and match.group() in "'\"":
             raise QueryError(f"unterminated string starting at character {match.start() + 1}")
+        if kind == "name":
+            if ":" in match.group():
+                yield Token("pname", match.group(), match.start())
+                continue
+            # No colon: the words and other characters of the run, as if read one by one.
+            for part in _WORD.finditer(match.group()):
+                kind = part.lastgroup or "other"
+                if kind != "ws":
+                    yield Token(kind, part.group(), match.start() + part.start())
+            continue
         yield Token(kind, match.group(), match.start())
 
 
-def check_query(text: str, *, stored_graphs: Collection[str]) -> QueryCheck:
-    """Accept a read-only query that names only stored graphs; raise QueryError otherwise."""
+def nesting_depth(stream: Sequence[Token]) -> tuple[int, int]:
+    """The deepest nesting of brackets and `!` operators, and the character where it is reached.
+
+    Each `(`, `{` or `[` opens a level; each `!` that is not part of `!=` nests what follows it.
+    """
+    deepest, where, depth, negations = 0, 0, 0, 0
+    for index, token in enumerate(stream):
+        text = token.text if token.kind == "other" else ""
+        if text == "!" and not (
+            index + 1 < len(stream)
+            and stream[index + 1].text == "="
+            and stream[index + 1].position == token.position + 1
+        ):
+            negations += 1
+        else:
+            negations = 0
+            if text in _OPENING:
+                depth += 1
+            elif text in _CLOSING:
+                depth = max(0, depth - 1)
+        if depth + negations > deepest:
+            deepest, where = depth + negations, token.position
+    return deepest, where
+
+
+def check_query(
+    text: str, *, stored_graphs: Collection[str], max_depth: int = MAX_DEPTH
+) -> QueryCheck:
+    """Accept a read-only query that names only stored graphs; raise QueryError otherwise.
+
+    `max_depth` bounds the nesting of brackets and `!` (0: no bound).
+    """
     form = ""
     from_graphs: list[str] = []
     from_named: list[str] = []
     stream = list(tokens(text))
+    if max_depth > 0:
+        deepest, where = nesting_depth(stream)
+        if deepest > max_depth:
+            raise QueryError(
+                f"the query is too deeply nested: {deepest} levels of brackets or ! "
+                f"(reached at character {where + 1}); at most {max_depth} are accepted "
+                "(setting MAX_QUERY_DEPTH)"
+            )
     for index, token in enumerate(stream):
         if token.kind != "word":
             continue

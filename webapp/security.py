@@ -3,11 +3,16 @@
 The Content-Security-Policy lets pages run only the app's own scripts (no inline script, no
 eval, no plugins, no framing); labels are escaped by Jinja in any case, so a label holding markup
 is shown as text. Styles may be inline because YASGUI sets them.
+
+Before any view, a query string that is not UTF-8 once percent-decoded is refused (400) rather
+than read with U+FFFD in place of its bad bytes (webapp.params).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+
+from .params import pairs
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
@@ -17,6 +22,10 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def strict_query_string() -> None:
+        pairs(request.query_string, "query string")
+
     @app.after_request
     def secure(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

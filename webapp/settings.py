@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bipmkg.safety import MAX_DEPTH
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -24,6 +26,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
     Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),
+    Setting(
+        "MAX_QUERY_DEPTH",
+        MAX_DEPTH,
+        "Deepest nesting of brackets and ! in a query (0: no limit); past it: 400.",
+    ),
     Setting("CLIENT_MAX_CONCURRENT", 4, "Queries one client may run at once; past it: 429."),
     Setting(
         "CLIENT_QUERY_SECONDS", 120.0, "Query seconds one client may use per minute; past it: 429."

@@ -1,22 +1,25 @@
 """/sparql — the SPARQL 1.1 Protocol query endpoint.
 
 GET `?query=`, POST form (`query=`), POST `application/sparql-query`; `default-graph-uri` and
-`named-graph-uri` select stored graphs. The text is checked for SERVICE, LOAD and foreign FROM
-before any evaluation (bipmkg.safety), then evaluated by a worker with a deadline
-(bipmkg.engine). The result format follows the `format` parameter or the `Accept` header.
+`named-graph-uri` select stored graphs. Parameters are decoded as strict UTF-8 and unknown ones
+refused. The text is checked for SERVICE, LOAD, foreign FROM and deep nesting before any
+evaluation (bipmkg.safety), then evaluated by a worker with a deadline (bipmkg.engine). The
+result format follows the `format` parameter or the `Accept` header.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from werkzeug.datastructures import MultiDict
 
 from bipmkg.formats import FORMATS, Format, find_format, formats_for
 from bipmkg.safety import check_graphs, check_query
 
 from .errors import HTTPError
 from .kg import get_kg, get_limits
+from .params import body, pairs
 
 bp = Blueprint("sparql", __name__)
 
@@ -30,11 +33,32 @@ _CORS = {
 }
 
 
+#: The query parameters of the SPARQL 1.1 Protocol, and this endpoint's own: `format`, and its
+#: aliases `output` and `results`, which SPARQLWrapper sends beside it. Any other is refused, so
+#: that a misspelt `default-graph-uri` cannot silently query the whole graph.
+PARAMETERS = ("query", "default-graph-uri", "named-graph-uri", "format", "output", "results")
+_FORMAT_PARAMETERS = ("format", "output", "results")
+#: Character sets a query body may declare; SPARQL's own is UTF-8, the default.
+_BODY_CHARSETS = ("utf-8", "utf-16", "utf-16le", "utf-16be")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a protocol request asks, from whichever of its three forms was used."""
+
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    format: str | None
+
+
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> Response:
     if request.method == "OPTIONS":
         return Response(status=204, headers=_CORS)
-    query, default_graphs, named_graphs = _read_protocol_request()
+    asked = _read_protocol_request()
+    query, default_graphs, named_graphs = asked.query, asked.default_graphs, asked.named_graphs
     if query is None:
         return _without_query()
     limit = int(current_app.config["MAX_QUERY_CHARS"])
@@ -45,11 +69,13 @@ def endpoint() -> Response:
             "(setting MAX_QUERY_CHARS)",
         )
     kg = get_kg()
-    checked = check_query(query, stored_graphs=kg.graphs)
+    checked = check_query(
+        query, stored_graphs=kg.graphs, max_depth=int(current_app.config["MAX_QUERY_DEPTH"])
+    )
     check_graphs(default_graphs, stored_graphs=kg.graphs, parameter="default-graph-uri")
     check_graphs(named_graphs, stored_graphs=kg.graphs, parameter="named-graph-uri")
     kind = "graph" if checked.form in ("CONSTRUCT", "DESCRIBE") else "solutions"
-    fmt = _negotiate(kind)
+    fmt = _negotiate(kind, asked.format)
     with get_limits().hold(request.remote_addr or "unknown"):
         result = kg.engine.run(
             query,
@@ -71,26 +97,23 @@ def endpoint() -> Response:
     return response
 
 
-def _read_protocol_request() -> tuple[str | None, list[str], list[str]]:
-    """The query and dataset parameters, from whichever of the three protocol forms was used."""
-    default_graphs = request.args.getlist("default-graph-uri")
-    named_graphs = request.args.getlist("named-graph-uri")
-    if "update" in request.args or (request.method == "POST" and "update" in _form()):
-        raise HTTPError(400, "SPARQL Update is not accepted at /sparql; curators use /update")
-    if request.method == "GET":
-        queries = request.args.getlist("query")
-    else:
+def _read_protocol_request() -> ProtocolRequest:
+    """The query, dataset and format parameters; 400 for anything ambiguous or unreadable.
+
+    Parameters are percent-decoded here as strict UTF-8 (werkzeug would put U+FFFD in place of a
+    bad byte, silently changing a literal in the query).
+    """
+    params = pairs(request.query_string, "query string")
+    body_query: str | None = None
+    if request.method == "POST":
         mimetype = request.mimetype
         if mimetype == "application/x-www-form-urlencoded":
-            form = _form()
-            queries = form.getlist("query")
-            default_graphs += form.getlist("default-graph-uri")
-            named_graphs += form.getlist("named-graph-uri")
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                raise HTTPError(415, f"a form is read as UTF-8, not charset={charset}")
+            params += pairs(body(), "form body")
         elif mimetype == "application/sparql-query":
-            try:
-                queries = [request.get_data(cache=False).decode("utf-8")]
-            except UnicodeDecodeError as exc:
-                raise HTTPError(400, f"the query body is not valid UTF-8: {exc}") from exc
+            body_query = _decode_body(body())
         elif mimetype == "application/sparql-update":
             raise HTTPError(400, "SPARQL Update is not accepted at /sparql; curators use /update")
         else:
@@ -99,29 +122,80 @@ def _read_protocol_request() -> tuple[str | None, list[str], list[str]]:
                 f"POST a query as application/x-www-form-urlencoded (query=…) or "
                 f"application/sparql-query, not {mimetype or 'no content type'}",
             )
+    names = [name for name, _ in params]
+    if "update" in names:
+        raise HTTPError(400, "SPARQL Update is not accepted at /sparql; curators use /update")
+    unknown = sorted({name for name in names if name not in PARAMETERS})
+    if unknown:
+        raise HTTPError(
+            400,
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(n) for n in unknown)}; /sparql takes {', '.join(PARAMETERS[:4])} "
+            "(output and results as aliases of format)",
+        )
+    queries = [value for name, value in params if name == "query"]
+    if body_query is not None:
+        if queries:
+            raise HTTPError(400, "give the query once: in the body or in query=, not in both")
+        queries = [body_query]
     if len(queries) > 1:
         raise HTTPError(400, "give exactly one query parameter")
-    if not queries:
+    formats = [value for name, value in params if name in _FORMAT_PARAMETERS]
+    asked = ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graphs=[value for name, value in params if name == "default-graph-uri"],
+        named_graphs=[value for name, value in params if name == "named-graph-uri"],
+        format=formats[0] if formats else None,
+    )
+    if asked.query is None:
         if request.method == "POST":
             raise HTTPError(400, "the request has no query")
-        return None, default_graphs, named_graphs
-    if not queries[0].strip():
+        return asked
+    if not asked.query.strip():
         raise HTTPError(400, "the query is empty")
-    return queries[0], default_graphs, named_graphs
+    nul = asked.query.find("\x00")
+    if nul >= 0:
+        raise HTTPError(
+            400,
+            f"the query holds a NUL character (character {nul + 1}); is it UTF-16 sent as "
+            "UTF-8? Send UTF-8, or declare charset=utf-16",
+        )
+    return asked
 
 
-def _form() -> MultiDict[str, str]:
-    if request.mimetype == "application/x-www-form-urlencoded":
-        return request.form
-    return MultiDict()
+def _decode_body(data: bytes) -> str:
+    """A query body: UTF-8 unless the request declares UTF-16; a byte order mark is dropped."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower().replace("utf8", "utf-8")
+    if charset not in _BODY_CHARSETS:
+        raise HTTPError(
+            415,
+            f"a query body is read as UTF-8 (or a declared UTF-16), not charset={charset}",
+        )
+    if charset == "utf-8" and data[:2] in _UTF16_BOMS:
+        raise HTTPError(
+            400,
+            "the query body starts with a UTF-16 byte order mark but declares no charset: "
+            "send UTF-8, or declare charset=utf-16",
+        )
+    # RFC 2781: UTF-16 without a byte order mark is big-endian.
+    codec = {"utf-16": "utf-16" if data[:2] in _UTF16_BOMS else "utf-16-be"}.get(charset, charset)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        hint = "; a UTF-16 body must declare charset=utf-16" if charset == "utf-8" else ""
+        raise HTTPError(
+            400,
+            f"the query body is not valid {charset.upper()}: {exc.reason} at byte {exc.start}"
+            + hint,
+        ) from exc
+    return text.removeprefix("\ufeff")
 
 
-def _negotiate(kind: str) -> Format:
+def _negotiate(kind: str, name: str | None) -> Format:
     """The `format` parameter if given, else the best `Accept` match (q-values honoured)."""
     candidates = (
         formats_for("solutions") if kind == "solutions" else formats_for("graph", "dataset")
     )
-    name = request.values.get("format")
     if name:
         chosen = find_format(name)
         if chosen is None:

@@ -1,0 +1,194 @@
+"""Load on a real server: 8 clients for 30 s, then 30 s more while a ninth sends runaway queries.
+
+The 8 clients mix entity pages, lookups (an entity's RDF, search), the example queries through
+/sparql and the network API on the real graph, over loopback (bench/load.py). Asserted: every
+answer is a 2xx, in both phases; every runaway query ends with 503 (at its deadline, or at its
+worker's memory limit), never anything else; /healthz answers every probe, and never as late as a
+query deadline (it does not wait on the query engine); the server is up and ready afterwards.
+
+Speed is reported, not asserted (the machine is shared; see README "Load and hostile input"):
+p50/p99/throughput per kind with and without the runaway client, the ratio of the p99s of pages
+and lookups, and the probes' latency are printed and written to load-report.json in the test's
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from live import BACKEND, LiveServer, build, http, start_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import load  # noqa: E402
+
+SECONDS = 30.0
+CLIENTS = 8
+DEADLINE_S = 4.0
+#: One more than the default: a runaway query holds a worker, and while its replacement starts
+#: (about a second) the next runaway query may take another; with 2 and a short deadline, other
+#: clients' queries then waited 3 s for a worker and got 503 (busy) on this shared 2-core machine.
+QUERY_WORKERS = 3
+#: Low enough that ordering a product of the graph with itself reaches it before the deadline.
+WORKER_MEMORY_MB = 1024
+PROBE = load.Clients("probe", (load.Request("healthz", "/healthz"),), pause_s=0.25)
+PAGES_AND_LOOKUPS = ("page", "lookup")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("load")
+
+
+@pytest.fixture(scope="module")
+def server(base: Path) -> Iterator[LiveServer]:
+    """Default settings but a short deadline and a low worker memory limit (so that runaway
+    queries end often), 3 query workers, and no per-client limits: every client here comes from
+    127.0.0.1."""
+    build(base / "store")
+    live = start_server(
+        base / "store",
+        {
+            "BIPMKG_QUERY_TIMEOUT_S": str(DEADLINE_S),
+            "BIPMKG_QUERY_WORKERS": str(QUERY_WORKERS),
+            "BIPMKG_WORKER_MEMORY_MB": str(WORKER_MEMORY_MB),
+            "BIPMKG_CLIENT_MAX_CONCURRENT": "0",
+            "BIPMKG_CLIENT_QUERY_SECONDS": "0",
+        },
+        base / "server.log",
+    )
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def mix(server: LiveServer) -> tuple[load.Request, ...]:
+    requests = load.standard_mix(server.url)
+    kinds = {r.kind for r in requests}
+    assert kinds == {"page", "lookup", "query", "network"}, kinds
+    warm = load.warm_up(server.url, requests)  # caches: search index, network views
+    assert [s for s in warm if s.status != 200] == []
+    return requests
+
+
+def test_healthz_answers_at_once_while_every_worker_is_busy(server: LiveServer) -> None:
+    # Every query worker held by a cartesian product until its deadline: /readyz, which asks the
+    # engine, is refused as busy; /healthz, which does not, answers at once.
+    product = load.RUNAWAY_QUERIES["cartesian product"]
+    runaway = load.sparql("runaway", product)
+
+    def hold() -> int:
+        assert runaway.body is not None
+        return http(
+            "POST", f"{server.url}/sparql", data=runaway.body, headers=dict(runaway.headers)
+        ).status
+
+    with ThreadPoolExecutor(max_workers=QUERY_WORKERS) as pool:
+        held = [pool.submit(hold) for _ in range(QUERY_WORKERS)]
+        time.sleep(0.5)
+        started = time.monotonic()
+        health = http("GET", f"{server.url}/healthz", timeout=10)
+        took = time.monotonic() - started
+        ready = http("GET", f"{server.url}/readyz", timeout=10)
+        assert [f.result() for f in held] == [503] * QUERY_WORKERS
+    assert health.status == 200 and took < 0.5, took
+    assert ready.status == 503 and "busy" in ready.text, ready.text
+
+
+@pytest.fixture(scope="module")
+def quiet(server: LiveServer, mix: tuple[load.Request, ...]) -> load.LoadResult:
+    clients = load.Clients("mixed", mix, threads=CLIENTS)
+    return load.run(server.url, [clients, PROBE], seconds=SECONDS)
+
+
+@pytest.fixture(scope="module")
+def runaway(
+    server: LiveServer, mix: tuple[load.Request, ...], quiet: load.LoadResult
+) -> load.LoadResult:
+    clients = load.Clients("mixed", mix, threads=CLIENTS)
+    hostile = load.Clients("runaway", load.runaway_mix(), ok=frozenset({503}))
+    return load.run(server.url, [clients, PROBE, hostile], seconds=SECONDS)
+
+
+def test_eight_clients_get_no_error(quiet: load.LoadResult) -> None:
+    failures = quiet.failures()
+    assert failures == [], failures[:5]
+    for kind in ("page", "lookup", "query", "network"):
+        assert quiet.stats(kind, groups=["mixed"], kinds=[kind]).requests >= 20, kind
+
+
+def test_runaway_queries_end_with_503_and_the_others_get_no_error(
+    server: LiveServer, runaway: load.LoadResult
+) -> None:
+    assert runaway.failures(groups=["mixed", "probe"]) == [], runaway.failures()[:5]
+    stopped = runaway.select(groups=["runaway"])
+    assert len(stopped) >= 4, stopped
+    reasons = {s.status: s.error for s in stopped}
+    assert set(reasons) == {503}, reasons
+    deadline = [s for s in stopped if "did not finish within" in s.error]
+    memory = [s for s in stopped if "memory limit" in s.error]
+    assert len(deadline) + len(memory) == len(stopped), [s.error for s in stopped]
+    if BACKEND == "embedded":  # a remote server has its own limits
+        assert deadline and memory, [s.error[:80] for s in stopped]
+    # No runaway answer came later than its deadline plus the time to stop its worker.
+    assert max(s.ms for s in stopped) < (DEADLINE_S + 3) * 1000
+    assert server.process.poll() is None
+    assert http("GET", f"{server.url}/readyz", timeout=10).status == 200
+
+
+def test_healthz_answers_every_probe_without_waiting_on_the_engine(
+    quiet: load.LoadResult, runaway: load.LoadResult
+) -> None:
+    for result in (quiet, runaway):
+        probes = result.select(groups=["probe"])
+        assert len(probes) >= SECONDS, len(probes)  # one every 0.25 s at most, once answered
+        assert {s.status for s in probes} == {200}
+        # Never as late as a query deadline: a probe is not queued behind a runaway query.
+        assert max(s.ms for s in probes) < DEADLINE_S * 1000, max(s.ms for s in probes)
+
+
+def test_report(
+    base: Path,
+    quiet: load.LoadResult,
+    runaway: load.LoadResult,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = quiet.stats("pages+lookups", groups=["mixed"], kinds=PAGES_AND_LOOKUPS)
+    during = runaway.stats("pages+lookups", groups=["mixed"], kinds=PAGES_AND_LOOKUPS)
+    everything_before = quiet.stats("all", groups=["mixed"])
+    everything_during = runaway.stats("all", groups=["mixed"])
+    report = {
+        "clients": CLIENTS,
+        "seconds": SECONDS,
+        "backend": BACKEND,
+        "without_runaway": quiet.as_dict(),
+        "with_runaway": runaway.as_dict(),
+        "pages_and_lookups_p99_ms": {"without": before.p99_ms, "with": during.p99_ms},
+        "p99_ratio_pages_and_lookups": round(during.p99_ms / before.p99_ms, 2),
+        "p99_ratio_all": round(everything_during.p99_ms / everything_before.p99_ms, 2),
+        "healthz_max_ms": {
+            "without": quiet.stats("probe", groups=["probe"]).max_ms,
+            "with": runaway.stats("probe", groups=["probe"]).max_ms,
+        },
+    }
+    path = base / "load-report.json"
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    with capsys.disabled():
+        print(
+            f"\n\n== Load: {CLIENTS} clients, {SECONDS:g} s each phase ({time.strftime('%H:%M')})"
+        )
+        print(load.table(quiet))
+        print(f"\n== The same, with one client sending runaway queries (deadline {DEADLINE_S:g} s)")
+        print(load.table(runaway))
+        print(
+            f"\npages and lookups p99: {before.p99_ms:.0f} ms without, {during.p99_ms:.0f} ms "
+            f"with runaway (×{report['p99_ratio_pages_and_lookups']}); all kinds "
+            f"×{report['p99_ratio_all']}; /healthz max {report['healthz_max_ms']}; {path}\n"
+        )
+    assert before.requests and during.requests

@@ -1,0 +1,53 @@
+"""Request parameters read strictly: percent-decoded as UTF-8, or a 400 that says where.
+
+werkzeug decodes a byte that is not UTF-8 as U+FFFD, which would silently change what a value
+selects (a literal in a query, a search text). Every query string is checked before any view
+(`webapp.security` registers the check); /sparql reads its form bodies with `pairs` too, and
+its bodies with `body`, which refuses a chunked body over the limit instead of cutting it.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .errors import HTTPError
+
+
+def body() -> bytes:
+    """The request body; 413 past MAX_BODY_BYTES, whether or not a Content-Length was sent.
+
+    werkzeug refuses a declared length over the limit, but stops reading a chunked body at the
+    limit and returns what it read: the query would be cut short, not refused.
+    """
+    data = request.get_data(cache=False)
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(data) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return data
+
+
+def pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """The name/value pairs of a query string or form body, percent-decoded as strict UTF-8."""
+    decoded_pairs = []
+    for field in raw.split(b"&"):
+        if not field:
+            continue
+        name, _, value = field.partition(b"=")
+        decoded = []
+        for part in (name, value):
+            octets = urllib.parse.unquote_to_bytes(part.replace(b"+", b" "))
+            try:
+                decoded.append(octets.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                shown = name.decode("ascii", "backslashreplace")[:40]
+                raise HTTPError(
+                    400,
+                    f"the {where} is not valid UTF-8 in {shown}= (byte 0x{octets[exc.start]:02x} "
+                    f"at {exc.start}: {exc.reason}); percent-encode the UTF-8 bytes of the text",
+                ) from exc
+        decoded_pairs.append((decoded[0], decoded[1]))
+    return decoded_pairs
