@@ -3,6 +3,10 @@
 bench/results/bench-<time>.json and .md hold one run; latest.json and latest.md are copies of the
 newest. `update_readme` copies the targets, summary and scaling tables between the
 `<!-- bench:begin -->` and `<!-- bench:end -->` markers of README.md's Benchmarks section.
+
+Re-render a stored run (after a change to the tables) without measuring again:
+
+    .venv/bin/python bench/report.py bench/results/bench-<time>.json [--update-readme]
 """
 
 from __future__ import annotations
@@ -237,8 +241,8 @@ def targets_table(rows: Sequence[Row]) -> str:
 def summary_table(rows: Sequence[Row]) -> str:
     header = [
         "dataset",
-        "input triples",
-        "store triples",
+        "data triples",
+        "store triples (with metrics)",
         "bodies",
         "validate s",
         "build s",
@@ -256,7 +260,7 @@ def summary_table(rows: Sequence[Row]) -> str:
         lines.append(
             [
                 r["dataset"],
-                r.get("input_triples"),
+                r.get("data_triples"),
                 r.get("store_triples"),
                 r.get("bodies"),
                 r.get("validate_s"),
@@ -333,9 +337,43 @@ def startup_table(rows: Sequence[Row]) -> str:
                     memory.get("processes"),
                     queries.get("lookup", {}).get("p50_ms"),
                     queries.get("aggregate", {}).get("p50_ms"),
-                    t.get("error", ""),
+                    t.get("error") or _refused(queries),
                 ]
             )
+    return table(header, lines)
+
+
+def _refused(queries: dict[str, Any]) -> str:
+    refused = [name for name, q in queries.items() if "error" in q]
+    skipped = [name for name, q in queries.items() if "skipped" in q]
+    notes = []
+    if refused:
+        notes.append(f"{len(refused)} queries failed ({', '.join(refused[:3])}…)")
+    if skipped:
+        notes.append(f"{len(skipped)} queries skipped (time budget)")
+    return "; ".join(notes)
+
+
+def mixed_table(rows: Sequence[Row]) -> str | None:
+    """bench/load.py's standard mix on bipmkg, per kind of request, where it was run."""
+    lines = []
+    for r in rows:
+        mixed = target(r, "bipmkg").get("mixed_load", {})
+        for kind in mixed.get("kinds", []):
+            lines.append(
+                [
+                    r["dataset"],
+                    kind["name"],
+                    kind["requests"],
+                    kind["errors"],
+                    kind["p50_ms"],
+                    kind["p99_ms"],
+                    kind["per_s"],
+                ]
+            )
+    if not lines:
+        return None
+    header = ["dataset", "kind", "requests", "errors", "p50 ms", "p99 ms", "req/s"]
     return table(header, lines)
 
 
@@ -386,10 +424,11 @@ def pages_table(rows: Sequence[Row]) -> str:
 
 
 def scaling_table(rows: Sequence[Row]) -> str:
-    """Time per operation against size (store triples), data sets ordered by size."""
-    ordered = sorted(rows, key=lambda r: r.get("store_triples") or 0)
+    """Time per operation against size (the data's triples, without the derived metrics)."""
+    ordered = by_size(rows)
     operations: list[tuple[str, Callable[[Row], Any]]] = [
-        ("store triples", lambda r: r.get("store_triples")),
+        ("data triples", lambda r: r.get("data_triples")),
+        ("store triples (with metrics)", lambda r: r.get("store_triples")),
         ("synthesis s", lambda r: r.get("synth_s")),
         ("validation, whole graph s", lambda r: r.get("validate_s")),
         ("validation, 100-triple change s", lambda r: r.get("validate_change_s")),
@@ -414,6 +453,110 @@ def scaling_table(rows: Sequence[Row]) -> str:
     ]
     header = ["operation", *(r["dataset"] for r in ordered)]
     return table(header, [[name, *(get(r) for r in ordered)] for name, get in operations])
+
+
+def by_size(rows: Sequence[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: r.get("data_triples") or r.get("store_triples") or 0)
+
+
+#: The operations drawn on the scaling chart, in seconds.
+CURVES: tuple[tuple[str, Callable[[Row], Any]], ...] = (
+    ("validation, whole graph", lambda r: r.get("validate_s")),
+    ("validation, 100-triple change", lambda r: r.get("validate_change_s")),
+    ("bipmkg build", lambda r: r.get("build_s")),
+    ("store load (bulk)", lambda r: r.get("load_s")),
+    ("serve → first answer", lambda r: summary(r)["first_answer_s"]),
+    ("all network metrics", lambda r: summary(r)["all_metrics_s"]),
+    ("lookup p50 (/sparql)", lambda r: _seconds(_query_ms(r, "bipmkg", "lookup"))),
+    ("aggregate p50 (/sparql)", lambda r: _seconds(_query_ms(r, "bipmkg", "aggregate"))),
+    ("/graph first render", lambda r: target(r, "bipmkg").get("graph_first_render_s")),
+)
+COLOURS = (
+    "#1b6ca8",
+    "#d1495b",
+    "#2e8b57",
+    "#edae49",
+    "#6a4c93",
+    "#00798c",
+    "#b5651d",
+    "#444444",
+    "#e377c2",
+)
+
+
+def _seconds(ms: float | None) -> float | None:
+    return ms / 1000 if ms is not None else None
+
+
+def scaling_svg(rows: Sequence[Row]) -> str | None:
+    """The scaling curve: seconds against data triples, both on log scales; None with fewer
+    than two sizes."""
+    import math
+
+    ordered = [r for r in by_size(rows) if r.get("data_triples")]
+    if len(ordered) < 2:
+        return None
+    series = []
+    for index, (name, get) in enumerate(CURVES):
+        points = [(r["data_triples"], get(r)) for r in ordered]
+        points = [(x, y) for x, y in points if isinstance(y, int | float) and y > 0]
+        if points:
+            series.append((name, COLOURS[index % len(COLOURS)], points))
+    xs = [x for _, _, pts in series for x, _ in pts]
+    ys = [y for _, _, pts in series for _, y in pts]
+    x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
+    y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
+    x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+    left, top, width, height = 70, 20, 460, 320
+
+    def px(x: float) -> float:
+        return left + width * (math.log10(x) - x0) / (x1 - x0)
+
+    def py(y: float) -> float:
+        return top + height * (1 - (math.log10(y) - y0) / (y1 - y0))
+
+    out = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="760" height="400" '
+        'font-family="sans-serif" font-size="12">',
+        '<rect width="760" height="400" fill="white"/>',
+    ]
+    for e in range(x0, x1 + 1):
+        x = px(10**e)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + height}" stroke="#ddd"/>'
+        )
+        out.append(f'<text x="{x:.1f}" y="{top + height + 16}" text-anchor="middle">10^{e}</text>')
+    for e in range(y0, y1 + 1):
+        y = py(10**e)
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + width}" y2="{y:.1f}" stroke="#ddd"/>'
+        )
+        label = f"{10.0**e:g} s"
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    out.append(
+        f'<text x="{left + width / 2}" y="{top + height + 34}" text-anchor="middle">'
+        "triples (data, without the metrics graph)</text>"
+    )
+    for r in ordered:
+        if r["dataset"] == "real":
+            x = px(r["data_triples"])
+            out.append(
+                f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + height}" '
+                'stroke="#999" stroke-dasharray="4 3"/>'
+            )
+            out.append(f'<text x="{x + 4:.1f}" y="{top + 12}" fill="#666">real graph</text>')
+    for i, (name, colour, points) in enumerate(series):
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, y in points:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{colour}"/>')
+        ly = top + 10 + 18 * i
+        out.append(
+            f'<line x1="550" y1="{ly}" x2="570" y2="{ly}" stroke="{colour}" stroke-width="2"/>'
+        )
+        out.append(f'<text x="576" y="{ly + 4}">{name}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def _query_ms(row: Row, name: str, query: str) -> float | None:
@@ -469,10 +612,20 @@ def markdown(meta: dict[str, Any], rows: Sequence[Row]) -> str:
         "",
         scaling_table(rows),
         "",
+        *(
+            [f"![Seconds per operation against triples](bench-{meta['when']}-scaling.svg)", ""]
+            if scaling_svg(rows)
+            else []
+        ),
         "## Throughput under load (lookup and aggregate query, 8 connections)",
         "",
         load_table(rows),
         "",
+        *(
+            ["## Mixed load on bipmkg (bench/load.py standard mix)", "", mixed, ""]
+            if (mixed := mixed_table(rows))
+            else []
+        ),
         "## Load, start-up and memory of each server",
         "",
         startup_table(rows),
@@ -511,9 +664,12 @@ def write(folder: Path, stamp: str, meta: dict[str, Any], rows: Sequence[Row]) -
     }
     text = json.dumps(payload, indent=2, default=str)
     page = markdown(meta, rows)
+    chart = scaling_svg(rows)
     for name in (f"bench-{stamp}", "latest"):
         (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
         (folder / f"{name}.md").write_text(page, encoding="utf-8")
+        if chart:
+            (folder / f"{name}-scaling.svg").write_text(chart, encoding="utf-8")
     return page
 
 
@@ -535,7 +691,33 @@ def update_readme(readme: Path, latest: Path, rows: Sequence[Row], meta: dict[st
             summary_table(rows),
             "",
             scaling_table(rows),
+            *(
+                ["", "![Seconds per operation against triples](bench/results/latest-scaling.svg)"]
+                if scaling_svg(rows)
+                else []
+            ),
             README_END,
         ]
     )
     readme.write_text(before + block + after, encoding="utf-8")
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Re-render a stored benchmark run.")
+    parser.add_argument("json", type=Path, help="bench/results/bench-<time>.json")
+    parser.add_argument("--update-readme", action="store_true")
+    args = parser.parse_args()
+    stored = json.loads(args.json.read_text(encoding="utf-8"))
+    meta, rows = stored["meta"], stored["rows"]
+    folder = args.json.parent
+    print(write(folder, meta["when"], meta, rows))
+    if args.update_readme:
+        root = Path(__file__).resolve().parent.parent
+        update_readme(root / "README.md", folder / "latest.md", rows, meta)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -178,7 +178,8 @@ def _start(
     raise RuntimeError(f"{name} did not answer within {timeout_s:g} s; see {log}")
 
 
-def start_bipmkg(store_dir: Path, log: Path) -> Running:
+def start_bipmkg(store_dir: Path, log: Path, *, workers: int | None = None) -> Running:
+    """`bipmkg serve` with its defaults (one gunicorn worker) unless `workers` is given."""
     port = free_port()
     command = [
         sys.executable,
@@ -190,6 +191,8 @@ def start_bipmkg(store_dir: Path, log: Path) -> Running:
         "--store",
         str(store_dir),
     ]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     url = f"http://127.0.0.1:{port}/sparql"
     return _start("bipmkg", command, url, log, env=BIPMKG_BENCH_SETTINGS)
 
