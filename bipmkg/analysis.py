@@ -6,23 +6,28 @@ Reads the multigraph that `bipmkg.network` projects from the store (… store �
 multigraph, so that every hop is explained by the facts behind it and their sources.
 
 Deterministic: the network is built in sorted order and every randomised algorithm takes a fixed
-seed, so the same graph gives the same numbers. Each result says which algorithm produced it;
-above `EXACT_LIMIT` bodies, betweenness and closeness are estimated from a seeded sample of
-sources instead of computed exactly (networkx's exact betweenness takes ≈37 min at 20k bodies).
+seed, so the same graph gives the same numbers. Each result says which algorithm (and library)
+produced it. The algorithms themselves are in `bipmkg.centrality`: networkx, or igraph above
+`ACCELERATE_ABOVE` bodies when it is installed; where exact betweenness and closeness cost too
+much they are estimated from a seeded sample of sources, and the analysis reports the error bound
+of each estimate (`Analysis.estimates`). `timed_analyse` and `time_analysis` time every step.
 """
 
 from __future__ import annotations
 
 import difflib
-import random
+import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
+from typing import TypeVar
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from . import centrality as algo
+from .centrality import ACCELERATE_ABOVE, EXACT_LIMIT, SAMPLE_SIZE, WORK_LIMIT, Estimate, Prepared
 from .errors import NetworkQueryError
 from .network import (
     LINK_KINDS,
@@ -36,10 +41,19 @@ from .network import (
     parse_as_of,
     project,
 )
+from .selectors import Selector
 
 __all__ = [
+    "ACCELERATE_ABOVE",
+    "EXACT_LIMIT",
     "LINK_KINDS",
+    "SAMPLE_SIZE",
+    "WORK_LIMIT",
+    "AnalysisTimings",
+    "Estimate",
     "Projection",
+    "StepTime",
+    "TimedAnalysis",
     "Year",
     "analyse",
     "build_network",
@@ -51,11 +65,11 @@ __all__ = [
     "path",
     "project",
     "resolve_body",
+    "time_analysis",
+    "timed_analyse",
 ]
 
 SEED = 20190520  # World Metrology Day 2019, the day the revised SI came into force
-EXACT_LIMIT = 2000  # bodies; networkx's exact betweenness takes ≈10 s at 2,100 here
-SAMPLE_SIZE = 200  # sources sampled above EXACT_LIMIT
 PAGERANK_ALPHA = 0.85
 LOUVAIN_RESOLUTION = 1.0
 MAX_PATHS = 10
@@ -77,6 +91,7 @@ class Centrality:
     metric: str
     algorithm: str
     scores: tuple[Score, ...]
+    estimate: Estimate | None = None  # how far a sampled result may be from the exact one
 
     def value(self, body: str) -> float:
         return _scores(self)[body]
@@ -170,6 +185,7 @@ class Analysis:
     components: tuple[tuple[str, ...], ...]
     algorithms: tuple[Algorithm, ...]
     parameters: tuple[tuple[str, str], ...]
+    estimates: tuple[Estimate, ...] = ()  # one per sampled measure, with its error bound
 
     def body(self, iri: str) -> BodyMetrics:
         return next(m for m in self.metrics if m.iri == iri)
@@ -246,133 +262,155 @@ def _simple(network: nx.Graph) -> nx.Graph:
     return collapse(network) if network.is_multigraph() else network
 
 
-def _centrality(metric: str, algorithm: str, values: Mapping[str, float]) -> Centrality:
+def _prepared(network: nx.Graph, backend: str) -> Prepared:
+    return algo.prepare(_simple(network), backend)
+
+
+def _centrality(
+    metric: str, algorithm: str, values: Mapping[str, float], estimate: Estimate | None = None
+) -> Centrality:
     ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
-    return Centrality(metric, algorithm, tuple(Score(b, float(v)) for b, v in ranked))
+    return Centrality(metric, algorithm, tuple(Score(b, float(v)) for b, v in ranked), estimate)
+
+
+def _library(prepared: Prepared) -> str:
+    return "igraph" if prepared.backend == "igraph" else "networkx"
+
+
+def _bound_text(estimate: Estimate | None) -> str:
+    if estimate is None:
+        return ""
+    unit = "relative" if estimate.metric == "closeness" else "normalised"
+    return (
+        f"; error at most {estimate.error_bound:.3g} for each body, "
+        f"{estimate.error_bound_all:.3g} for all at once ({unit}, "
+        f"{estimate.confidence:.0%} confidence)"
+    )
 
 
 def degree(network: nx.Graph) -> Centrality:
     """Number of distinct bodies each body is linked to."""
     simple = _simple(network)
-    return _centrality(
-        "degree", "number of distinct linked bodies", {n: simple.degree(n) for n in simple}
-    )
+    return _centrality("degree", "number of distinct linked bodies", dict(simple.degree()))
 
 
 def weighted_degree(network: nx.Graph) -> Centrality:
     """Number of distinct links each body has (a pair linked by two facts counts two)."""
     simple = _simple(network)
-    return _centrality(
-        "weighted degree",
-        "number of distinct links (sum of edge weights)",
-        {n: simple.degree(n, weight="weight") for n in simple},
-    )
+    links = dict.fromkeys(simple, 0)
+    for u, v, weight in simple.edges(data="weight", default=1):
+        links[u] += weight
+        links[v] += weight
+    return _centrality("weighted degree", "number of distinct links (sum of edge weights)", links)
 
 
 def betweenness(
     network: nx.Graph,
     *,
-    exact_limit: int = EXACT_LIMIT,
-    sample: int = SAMPLE_SIZE,
+    exact_limit: int | None = None,
+    sample: int | None = None,
     seed: int = SEED,
+    backend: str = "auto",
 ) -> Centrality:
-    """Share of shortest paths between other bodies that pass through each body (hop counts)."""
-    simple = _simple(network)
-    n = simple.number_of_nodes()
-    if n <= exact_limit:
-        values = nx.betweenness_centrality(simple, normalized=True)
-        algorithm = "exact (Brandes), networkx betweenness_centrality, normalised, unweighted"
+    """Share of shortest paths between other bodies that pass through each body (hop counts).
+
+    Exact when affordable (`bipmkg.centrality.plan`), else estimated from `sample` seeded
+    sources with its error bound in `Centrality.estimate`. An `exact_limit` in bodies overrides
+    the automatic choice.
+    """
+    return _betweenness(_prepared(network, backend), exact_limit, sample, seed)
+
+
+def _betweenness(
+    prepared: Prepared, exact_limit: int | None, sample: int | None, seed: int
+) -> Centrality:
+    chosen = algo.plan(prepared, exact_limit=exact_limit, sample=sample)
+    values, estimate = algo.betweenness_values(prepared, chosen, seed=seed)
+    if prepared.backend == "networkx":
+        library = "networkx betweenness_centrality"
     else:
-        values = nx.betweenness_centrality(simple, k=sample, normalized=True, seed=seed)
+        library = "igraph betweenness (scaled as networkx)"
+    if chosen.exact:
+        algorithm = f"exact (Brandes), {library}, normalised, unweighted"
+    else:
         algorithm = (
-            f"sampled (Brandes from k={sample} random sources, seed {seed}: an estimate, "
-            f"used above {exact_limit} bodies), networkx betweenness_centrality, normalised"
+            f"sampled (Brandes from k={chosen.sources} random sources, seed {seed}: an "
+            f"estimate, {chosen.limit}), {library}, normalised{_bound_text(estimate)}"
         )
-    return _centrality("betweenness", algorithm, values)
+    return _centrality("betweenness", algorithm, values, estimate)
 
 
 def closeness(
     network: nx.Graph,
     *,
-    exact_limit: int = EXACT_LIMIT,
-    sample: int = SAMPLE_SIZE,
+    exact_limit: int | None = None,
+    sample: int | None = None,
     seed: int = SEED,
+    backend: str = "auto",
 ) -> Centrality:
-    """How near each body is to the bodies it can reach (Wasserman–Faust, for split networks)."""
-    simple = _simple(network)
-    n = simple.number_of_nodes()
-    if n <= exact_limit:
-        values = nx.closeness_centrality(simple, wf_improved=True)
-        algorithm = "exact, networkx closeness_centrality (Wasserman-Faust), unweighted"
-    else:
-        values = _sampled_closeness(simple, sample=sample, seed=seed)
-        algorithm = (
-            f"sampled (Eppstein-Wang: distances from k={sample} random sources, seed {seed}; "
-            f"an estimate, used above {exact_limit} bodies), Wasserman-Faust scaling"
-        )
-    return _centrality("closeness", algorithm, values)
+    """How near each body is to the bodies it can reach (Wasserman–Faust, for split networks).
 
-
-def _sampled_closeness(simple: nx.Graph, *, sample: int, seed: int) -> dict[str, float]:
-    """Estimate closeness from breadth-first searches out of a seeded sample of sources.
-
-    Each body's mean distance to the others is estimated by its mean distance from the sampled
-    sources that reach it (Eppstein & Wang 2004); scaled like networkx's Wasserman-Faust form.
+    Exact when affordable; else exact within every component of at most `sample` bodies and
+    estimated from `sample` seeded sources within each larger one (error bound in hops of mean
+    distance in `Centrality.estimate`).
     """
-    nodes = list(simple)
-    sources = random.Random(seed).sample(nodes, min(sample, len(nodes)))
-    total: dict[str, int] = dict.fromkeys(nodes, 0)
-    reached: dict[str, int] = dict.fromkeys(nodes, 0)
-    for source in sources:
-        for node, distance in nx.single_source_shortest_path_length(simple, source).items():
-            if node != source:
-                total[node] += distance
-                reached[node] += 1
-    # Component sizes once for all: asking per node made this quadratic.
-    size_of = {node: len(part) for part in nx.connected_components(simple) for node in part}
-    values = {}
-    n = len(nodes)
-    for node in nodes:
-        component = size_of[node] if reached[node] else 1
-        if reached[node] == 0 or component <= 1:
-            values[node] = 0.0
-            continue
-        mean = total[node] / reached[node]
-        values[node] = (1 / mean) * (component - 1) / (n - 1)
-    return values
+    return _closeness(_prepared(network, backend), exact_limit, sample, seed)
 
 
-def pagerank(network: nx.Graph, *, alpha: float = PAGERANK_ALPHA) -> Centrality:
+def _closeness(
+    prepared: Prepared, exact_limit: int | None, sample: int | None, seed: int
+) -> Centrality:
+    chosen = algo.plan(prepared, exact_limit=exact_limit, sample=sample)
+    values, estimate = algo.closeness_values(prepared, chosen, seed=seed)
+    library = _library(prepared)
+    if chosen.exact:
+        name = "networkx closeness_centrality" if library == "networkx" else "igraph closeness"
+        algorithm = f"exact, {name} (Wasserman-Faust), unweighted"
+    else:
+        algorithm = (
+            f"sampled (Eppstein-Wang: distances from k={chosen.sources} random sources per "
+            f"component larger than k, seed {seed}; smaller components exact; an estimate, "
+            f"{chosen.limit}), {library}, Wasserman-Faust scaling{_bound_text(estimate)}"
+        )
+    return _centrality("closeness", algorithm, values, estimate)
+
+
+def pagerank(
+    network: nx.Graph, *, alpha: float = PAGERANK_ALPHA, backend: str = "auto"
+) -> Centrality:
     """PageRank on the weighted graph: a body is central if central bodies link to it often."""
-    simple = _simple(network)
-    values = nx.pagerank(simple, alpha=alpha, weight="weight") if len(simple) else {}
-    return _centrality(
-        "pagerank",
-        f"PageRank (networkx pagerank, SciPy power iteration), alpha {alpha}, weighted",
-        values,
-    )
+    return _pagerank(_prepared(network, backend), alpha)
+
+
+def _pagerank(prepared: Prepared, alpha: float) -> Centrality:
+    values = algo.pagerank_values(prepared, alpha=alpha)
+    if prepared.backend == "networkx":
+        how = "networkx pagerank, SciPy power iteration"
+    else:
+        how = "igraph pagerank, PRPACK linear solve"
+    return _centrality("pagerank", f"PageRank ({how}), alpha {alpha}, weighted", values)
 
 
 def communities(
-    network: nx.Graph, *, seed: int = SEED, resolution: float = LOUVAIN_RESOLUTION
+    network: nx.Graph,
+    *,
+    seed: int = SEED,
+    resolution: float = LOUVAIN_RESOLUTION,
+    backend: str = "auto",
 ) -> Communities:
     """Louvain communities on the weighted graph, with a fixed seed; modularity reported."""
-    simple = _simple(network)
-    found = nx.community.louvain_communities(
-        simple, weight="weight", resolution=resolution, seed=seed
-    )
+    return _communities(_prepared(network, backend), seed, resolution)
+
+
+def _communities(prepared: Prepared, seed: int, resolution: float) -> Communities:
+    found, modularity = algo.louvain(prepared, seed=seed, resolution=resolution)
     groups = tuple(sorted((tuple(sorted(g)) for g in found), key=lambda g: (-len(g), g)))
-    # Modularity is undefined without links; 0 says "no community structure".
-    modularity = (
-        float(nx.community.modularity(simple, found, weight="weight", resolution=resolution))
-        if simple.number_of_edges()
-        else 0.0
-    )
+    if prepared.backend == "networkx":
+        how = "networkx louvain_communities"
+    else:
+        how = "igraph community_multilevel"
     return Communities(
-        algorithm=(
-            f"Louvain (networkx louvain_communities), weighted, resolution {resolution}, "
-            f"seed {seed}"
-        ),
+        algorithm=f"Louvain ({how}), weighted, resolution {resolution}, seed {seed}",
         seed=seed,
         resolution=resolution,
         modularity=modularity,
@@ -380,49 +418,188 @@ def communities(
     )
 
 
-def bridges(network: nx.Graph) -> Bridges:
+def bridges(network: nx.Graph, *, backend: str = "auto") -> Bridges:
     """Linked pairs whose links are the only way between their two sides."""
-    simple = _simple(network)
-    pairs: list[tuple[str, str]] = sorted((min(u, v), max(u, v)) for u, v in nx.bridges(simple))
-    return Bridges("networkx bridges (chain decomposition)", tuple(pairs))
+    return _bridges(_prepared(network, backend))
 
 
-def articulation_points(network: nx.Graph) -> ArticulationPoints:
+def _bridges(prepared: Prepared) -> Bridges:
+    pairs = sorted((min(u, v), max(u, v)) for u, v in algo.bridge_pairs(prepared))
+    if prepared.backend == "networkx":
+        return Bridges("networkx bridges (chain decomposition)", tuple(pairs))
+    return Bridges("igraph bridges (depth-first search)", tuple(pairs))
+
+
+def articulation_points(network: nx.Graph, *, backend: str = "auto") -> ArticulationPoints:
     """Bodies whose removal would disconnect others."""
-    simple = _simple(network)
+    return _articulation_points(_prepared(network, backend))
+
+
+def _articulation_points(prepared: Prepared) -> ArticulationPoints:
     return ArticulationPoints(
-        "networkx articulation_points (Hopcroft-Tarjan)",
-        tuple(sorted(nx.articulation_points(simple))),
+        f"{_library(prepared)} articulation_points (Hopcroft-Tarjan)",
+        tuple(sorted(algo.cut_vertices(prepared))),
     )
 
 
-def components(network: nx.Graph) -> Components:
-    simple = _simple(network)
-    groups = (tuple(sorted(c)) for c in nx.connected_components(simple))
-    return Components(
-        "networkx connected_components (breadth-first)",
-        tuple(sorted(groups, key=lambda g: (-len(g), g))),
+def components(network: nx.Graph, *, backend: str = "auto") -> Components:
+    return _components(_prepared(network, backend))
+
+
+def _components(prepared: Prepared) -> Components:
+    groups = (tuple(sorted(c)) for c in algo.component_sets(prepared))
+    name = (
+        "networkx connected_components"
+        if prepared.backend == "networkx"
+        else "igraph connected_components"
     )
+    return Components(f"{name} (breadth-first)", tuple(sorted(groups, key=lambda g: (-len(g), g))))
 
 
-def analyse(network: nx.Graph, *, as_of: date | str | None = None) -> Analysis:
-    """Every metric of a network view; bodies ranked by PageRank, then degree, then IRI."""
-    simple = _simple(network)
+# -- Timing ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """Wall-clock seconds of one step of an analysis (a metric, or building its input)."""
+
+    step: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AnalysisTimings:
+    """How long each step of one analysis took, on which backend, for a network of what size."""
+
+    as_of: str | None
+    bodies: int
+    linked_pairs: int
+    backend: str
+    steps: tuple[StepTime, ...]
+
+    @property
+    def total(self) -> float:
+        return sum(step.seconds for step in self.steps)
+
+    def seconds(self, step: str) -> float:
+        return sum(s.seconds for s in self.steps if s.step == step)
+
+    def as_dict(self) -> dict[str, float]:
+        """{"<step>_s": seconds, …, "total_s": …}: flat, for a benchmark's row."""
+        flat = {f"{s.step.replace(' ', '_')}_s": s.seconds for s in self.steps}
+        flat["total_s"] = self.total
+        return flat
+
+
+@dataclass(frozen=True)
+class TimedAnalysis:
+    analysis: Analysis
+    timings: AnalysisTimings
+
+
+T = TypeVar("T")
+
+
+class _Stopwatch:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.steps: list[StepTime] = []
+
+    def __call__(self, step: str, action: Callable[[], T]) -> T:
+        started = self.clock()
+        value = action()
+        self.steps.append(StepTime(step, self.clock() - started))
+        return value
+
+
+def analyse(
+    network: nx.Graph, *, as_of: date | str | None = None, backend: str = "auto"
+) -> Analysis:
+    """Every metric of a network view; bodies ranked by PageRank, then degree, then IRI.
+
+    `backend`: "auto" (igraph above ACCELERATE_ABOVE bodies when installed, else networkx),
+    "networkx" or "igraph".
+    """
+    return timed_analyse(network, as_of=as_of, backend=backend).analysis
+
+
+def timed_analyse(
+    network: nx.Graph,
+    *,
+    as_of: date | str | None = None,
+    backend: str = "auto",
+    clock: Callable[[], float] = time.perf_counter,
+) -> TimedAnalysis:
+    """`analyse`, with the time each metric took (`TimedAnalysis.timings`)."""
+    watch = _Stopwatch(clock)
+    simple = watch("collapse", lambda: _simple(network))
+    prepared = watch("prepare", lambda: algo.prepare(simple, backend))
     as_of_text = as_of.isoformat() if isinstance(as_of, date) else as_of
     if as_of_text is None:
         as_of_text = simple.graph.get("as_of")
     measures = {
-        "degree": degree(simple),
-        "weighted degree": weighted_degree(simple),
-        "betweenness": betweenness(simple),
-        "closeness": closeness(simple),
-        "pagerank": pagerank(simple),
+        "degree": watch("degree", lambda: degree(simple)),
+        "weighted degree": watch("weighted degree", lambda: weighted_degree(simple)),
+        "betweenness": watch("betweenness", lambda: _betweenness(prepared, None, None, SEED)),
+        "closeness": watch("closeness", lambda: _closeness(prepared, None, None, SEED)),
+        "pagerank": watch("pagerank", lambda: _pagerank(prepared, PAGERANK_ALPHA)),
     }
+    found = watch("communities", lambda: _communities(prepared, SEED, LOUVAIN_RESOLUTION))
+    cut = watch("articulation points", lambda: _articulation_points(prepared))
+    split = watch("bridges", lambda: _bridges(prepared))
+    parts = watch("components", lambda: _components(prepared))
+    analysis = watch(
+        "ranking",
+        lambda: _assemble(
+            network, simple, prepared, as_of_text, measures, found, cut, split, parts
+        ),
+    )
+    timings = AnalysisTimings(
+        as_of=as_of_text,
+        bodies=prepared.n,
+        linked_pairs=prepared.m,
+        backend=prepared.backend,
+        steps=tuple(watch.steps),
+    )
+    return TimedAnalysis(analysis, timings)
+
+
+def time_analysis(
+    source: Selector | Projection,
+    *,
+    as_of: date | None = None,
+    backend: str = "auto",
+    clock: Callable[[], float] = time.perf_counter,
+) -> AnalysisTimings:
+    """Time a whole analysis from the graph: the projection (SPARQL, skipped when a Projection
+    is given), the network view, then every metric. For benchmarks (`make bench`)."""
+    watch = _Stopwatch(clock)
+    projection = (
+        source if isinstance(source, Projection) else watch("projection", lambda: project(source))
+    )
+    network = watch("network", lambda: network_of(projection, as_of=as_of))
+    timed = timed_analyse(network, as_of=as_of, backend=backend, clock=clock)
+    return AnalysisTimings(
+        as_of=timed.timings.as_of,
+        bodies=timed.timings.bodies,
+        linked_pairs=timed.timings.linked_pairs,
+        backend=timed.timings.backend,
+        steps=(*watch.steps, *timed.timings.steps),
+    )
+
+
+def _assemble(
+    network: nx.Graph,
+    simple: nx.Graph,
+    prepared: Prepared,
+    as_of_text: str | None,
+    measures: Mapping[str, Centrality],
+    found: Communities,
+    cut: ArticulationPoints,
+    split: Bridges,
+    parts: Components,
+) -> Analysis:
     values = {metric: _scores(c) for metric, c in measures.items()}
-    found = communities(simple)
-    cut = articulation_points(simple)
-    split = bridges(simple)
-    parts = components(simple)
     cut_set = set(cut.bodies)
     community_of = {b: i for i, g in enumerate(found.groups) for b in g}
     component_of = {b: i for i, g in enumerate(parts.groups) for b in g}
@@ -455,6 +632,21 @@ def analyse(network: nx.Graph, *, as_of: date | str | None = None) -> Analysis:
     links = (
         network.number_of_edges() if network.is_multigraph() else int(simple.size(weight="weight"))
     )
+    parameters = [
+        ("seed", str(SEED)),
+        ("louvain_resolution", str(LOUVAIN_RESOLUTION)),
+        ("pagerank_alpha", str(PAGERANK_ALPHA)),
+    ]
+    if prepared.backend == "networkx":
+        parameters += [("exact_limit", str(EXACT_LIMIT)), ("sample_size", str(SAMPLE_SIZE))]
+    else:
+        chosen = algo.plan(prepared, exact_limit=None, sample=None)
+        parameters += [
+            ("backend", "igraph"),
+            ("exact_work_limit", str(WORK_LIMIT)),
+            ("sample_size", str(chosen.sources) if not chosen.exact else "0"),
+        ]
+    estimates = tuple(c.estimate for c in measures.values() if c.estimate is not None)
     return Analysis(
         as_of=as_of_text,
         bodies=simple.number_of_nodes(),
@@ -476,13 +668,8 @@ def analyse(network: nx.Graph, *, as_of: date | str | None = None) -> Analysis:
                 "rank", "by PageRank, then degree, then IRI; collapsed graph, weight = links"
             ),
         ),
-        parameters=(
-            ("seed", str(SEED)),
-            ("louvain_resolution", str(LOUVAIN_RESOLUTION)),
-            ("pagerank_alpha", str(PAGERANK_ALPHA)),
-            ("exact_limit", str(EXACT_LIMIT)),
-            ("sample_size", str(SAMPLE_SIZE)),
-        ),
+        parameters=tuple(parameters),
+        estimates=estimates,
     )
 
 
