@@ -32,9 +32,10 @@ from . import config
 from .dataset import check_literals, graph_iri, parse_file
 from .errors import DataLoadError, QueryError, StorageError, StorageFull
 from .namespaces import GRAPH_BASE
+from .neighbourhood import Change as Delta
 from .safety import tokens
 from .store import BuildResult, ValidationFailed, build_store, read_manifest
-from .validate import validate
+from .validate import validate_change
 
 #: Update operations a curator may send; the rest could erase or fetch whole graphs.
 _REFUSED = {"LOAD", "SERVICE", "CREATE"}
@@ -153,7 +154,12 @@ def apply_change(
         union = Graph()
         for g in by_graph:
             union += copy.graph(URIRef(g))
-        report = validate(union, include_warnings=False)
+        # The files conformed before (the store was built from them, validated): only the focus
+        # nodes the change can affect, and their neighbourhood, need validating again.
+        delta = Delta.between(
+            frozenset().union(*before.values()), frozenset().union(*after.values())
+        )
+        report = validate_change(union, delta, include_warnings=False)
         if not report.conforms:
             raise ValidationFailed(report)
         names = tuple(by_graph[g].name for g in changed)
