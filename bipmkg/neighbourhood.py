@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from rdflib import RDF, RDFS, SH, BNode, Graph, Literal, URIRef, Variable
@@ -372,17 +371,17 @@ def _is_shape(shapes: Graph, node: Node) -> bool:
     return (node, RDF.type, SH.NodeShape) in shapes or (node, RDF.type, SH.PropertyShape) in shapes
 
 
-@lru_cache(maxsize=8)
-def _cached_analysis(key: tuple[tuple[Node, Node, Node], ...]) -> Locality:
-    graph = Graph()
-    for triple in key:
-        graph.add(triple)
-    return analyse_shapes(graph)
+_ANALYSED: dict[frozenset[Triple], Locality] = {}
 
 
 def locality_of(shapes: Graph) -> Locality:
-    """analyse_shapes, remembered for the same shapes."""
-    return _cached_analysis(tuple(sorted(shapes, key=lambda t: tuple(x.n3() for x in t))))
+    """analyse_shapes, remembered for the same shapes (same triples, same blank nodes)."""
+    key = frozenset(shapes)
+    if key not in _ANALYSED:
+        if len(_ANALYSED) >= 8:
+            _ANALYSED.clear()
+        _ANALYSED[key] = analyse_shapes(shapes)
+    return _ANALYSED[key]
 
 
 # -- Focus nodes and the subgraph ----------------------------------------------------------------

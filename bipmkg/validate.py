@@ -118,25 +118,38 @@ class ValidationReport:
 
 
 def load_shapes(*, include_warnings: bool = True) -> Graph:
-    """The shapes graph: violation shapes, plus quality shapes unless excluded."""
+    """The shapes graph: violation shapes, plus quality shapes unless excluded.
+
+    A new graph each time (pyshacl writes to the shapes graph it is given), made from triples
+    parsed once per file version; its blank nodes stay the same, so the analysis of what the
+    shapes read (`validate_change`) is worked out once.
+    """
     shapes = Graph()
     for path in config.shapes_files(include_warnings=include_warnings):
-        shapes += parse_file(path)
+        parsed = _parsed(path)
+        for prefix, namespace in parsed.namespaces():
+            shapes.bind(prefix, namespace, override=False)
+        for triple in parsed:
+            shapes.add(triple)
     return shapes
-
-
-_ONTOLOGY: dict[tuple[str, int, int], Graph] = {}
 
 
 def load_ontology() -> Graph:
     """The parsed ontology, parsed again only when the file changes. Do not modify it."""
-    path = config.ontology_file()
+    return _parsed(config.ontology_file())
+
+
+_PARSED: dict[tuple[str, int, int], Graph] = {}
+
+
+def _parsed(path: Path) -> Graph:
     stat = path.stat() if path.is_file() else None
     key = (str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
-    if key not in _ONTOLOGY:
-        _ONTOLOGY.clear()
-        _ONTOLOGY[key] = parse_file(path)
-    return _ONTOLOGY[key]
+    if key not in _PARSED:
+        for stale in [k for k in _PARSED if k[0] == key[0]]:
+            del _PARSED[stale]
+        _PARSED[key] = parse_file(path)
+    return _PARSED[key]
 
 
 def validate(
@@ -155,22 +168,22 @@ def validate(
     chosen = choose_engine(engine)
     ontology = load_ontology()
     shapes_graph = shapes if shapes is not None else load_shapes(include_warnings=include_warnings)
-    lookup: Lookup
-    if chosen == "pyrudof":
-        if isinstance(data, Graph):
-            rudof = RudofData.from_graph(_with_ontology(data, ontology))
-            lookup = union_lookup([data, ontology, shapes_graph])
-        else:
-            # Straight from the files: parsing 10^6 triples with rdflib would cost more than
-            # the whole validation. Labels for the report are then asked of pyrudof.
-            rudof = RudofData.from_files(input_paths(data, with_ontology=True))
-            lookup = _chain(rudof.objects, union_lookup([ontology, shapes_graph]))
-        results_graph = run_pyrudof(rudof, shapes_graph)
+    if chosen == "pyrudof" and not isinstance(data, Graph):
+        # Straight from the files: parsing 10^6 triples with rdflib would cost more than the
+        # whole validation. Labels for the report are then asked of pyrudof.
+        rudof = RudofData.from_files(input_paths(data, with_ontology=True))
+        lookup = _chain(rudof.objects, union_lookup([ontology, shapes_graph]))
+        return _report(run_pyrudof(rudof, shapes_graph), lookup, engine=chosen)
+    return _validate_graph(_load(data, ontology), shapes_graph, chosen)
+
+
+def _validate_graph(graph: Graph, shapes: Graph, engine: str) -> ValidationReport:
+    """Validate a graph that holds the ontology already."""
+    if engine == "pyrudof":
+        results_graph = run_pyrudof(RudofData.from_graph(graph), shapes)
     else:
-        graph = _load(data, ontology)
-        results_graph = run_pyshacl(graph, shapes_graph)
-        lookup = union_lookup([graph, shapes_graph])
-    return _report(results_graph, lookup, engine=chosen)
+        results_graph = run_pyshacl(graph, shapes)
+    return _report(results_graph, union_lookup([graph, shapes]), engine=engine)
 
 
 def validate_change(
@@ -208,7 +221,7 @@ def validate_change(
     subgraph = neighbourhood_graph(after, locality, focus_nodes)
     for triple in ontology:
         subgraph.add(triple)
-    report = validate(subgraph, shapes=shapes_graph, engine=engine)
+    report = _validate_graph(subgraph, shapes_graph, choose_engine(engine))
     return _restrict(report, focus_nodes)
 
 
