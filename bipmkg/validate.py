@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SH, SKOS, BNode, ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -271,11 +271,20 @@ def _load(data: Graph | Sequence[Path] | None, ontology: Graph) -> Graph:
 
 
 def _with_ontology(data: Graph, ontology: Graph) -> Graph:
-    """`data` itself if it holds the ontology already (`bipmkg build`), else data + ontology."""
-    if all(triple in data for triple in ontology if not any(isinstance(t, BNode) for t in triple)):
+    """`data` itself if it holds the ontology already (`bipmkg build`), else data + ontology.
+
+    A dataset (named graphs) is validated as the union of its graphs, in a copy.
+    """
+    if not isinstance(data, ConjunctiveGraph) and all(
+        triple in data for triple in ontology if not any(isinstance(t, BNode) for t in triple)
+    ):
         return data
     merged = ValidationGraph()
-    merged += data
+    if isinstance(data, ConjunctiveGraph):
+        for s, p, o, _graph in data.quads((None, None, None, None)):
+            merged.add((s, p, o))
+    else:
+        merged += data
     merged += ontology
     return merged
 

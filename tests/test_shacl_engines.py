@@ -127,3 +127,15 @@ def test_cli_validate_with_pyrudof_reports_and_exits_as_pyshacl() -> None:
 def test_pyshacl_validates_the_callers_graph_without_copying_it() -> None:
     graph = Graph().parse(MINIMAL)
     assert validation_view(graph).store is graph.store
+
+
+def test_a_dataset_is_validated_as_the_union_of_its_graphs() -> None:
+    from rdflib import Dataset, URIRef
+
+    dataset = Dataset()
+    dataset.graph(URIRef("urn:x-test:base")).parse(MINIMAL)
+    dataset.graph(URIRef("urn:x-test:change")).parse(
+        DATA / "invalid" / "Agreement-party--single-party.ttl"
+    )
+    report = validate(dataset, include_warnings=False)
+    assert {r.shape for r in report.results} == {"https://w3id.org/bipmkg/shapes#Agreement-party"}
