@@ -5,9 +5,10 @@ SPARQL's SERVICE, LOAD and FROM/FROM NAMED name resources an engine may fetch. W
 strings, IRIs and comments set aside, so a keyword inside a literal or an IRI is not mistaken for
 one, and a keyword in the query is never missed because of case or layout.
 
-The same reading refuses a query nested deeper than a limit (brackets and `!`), before any parser
-sees it: parsers recurse on nesting, and thousands of levels overflow their stack (a crash of the
-worker or of a remote server) or take super-linear time. The reading itself is linear in the text.
+The same reading refuses a query nested deeper than a limit (brackets and `!`) or holding more
+operators than another, before any parser sees it: parsers recurse on nesting and on chains of
+operators, and thousands of either overflow their stack (a crash of the worker, or of a whole
+remote server) or take super-linear time. The reading itself is linear in the text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ UPDATE_FORMS = frozenset(
 
 #: How deep brackets ((), {}, []) and `!` operators may nest in a query (setting MAX_QUERY_DEPTH).
 MAX_DEPTH = 64
+#: How many operators a query may hold (setting MAX_QUERY_OPERATORS): a parser turns a chain of
+#: them into a tree as deep as the chain is long. Measured against `oxigraph serve` (2 MB thread
+#: stacks), 1,000 `(… AS ?v)` in a SELECT, 2,000 OPTIONALs or groups in a row, 5,000 BINDs,
+#: UNIONs or FILTERs, 10,000 `&&` each overflowed its stack and ended the whole server.
+MAX_OPERATORS = 500
+_CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "AS", "GRAPH", "VALUES"})
+_CHAIN_SYMBOLS = frozenset("&|=<>+-*/^!{")
+_TWO_CHARACTER = frozenset({"&&", "||", "<=", ">=", "!=", "^^"})
 
 # Order matters: long strings before short ones, IRIs before the `<` operator. A run of name
 # characters is taken whole and possessively (`*+`), then split into words if no colon follows:
@@ -110,12 +119,51 @@ def nesting_depth(stream: Sequence[Token]) -> tuple[int, int]:
     return deepest, where
 
 
+def operator_count(stream: Sequence[Token]) -> int:
+    """The operators of a query: what a parser chains into a tree as deep as the chain is long.
+
+    Counted: `&&`, `||`, comparisons, arithmetic, path operators, `!`, `{`, and the keywords
+    UNION, OPTIONAL, MINUS, BIND, FILTER, AS, GRAPH, VALUES. Not counted: the data of a VALUES
+    block, lists (IN, arguments, `,` and `;`), triple separators, and a literal's `^^`.
+    """
+    count = 0
+    values_block = 0  # depth of `{` inside a VALUES data block; 0: not in one
+    after_values = False
+    previous: Token | None = None
+    for token in stream:
+        text = token.text
+        if values_block:
+            values_block += {"{": 1, "}": -1}.get(text, 0) if token.kind == "other" else 0
+        elif after_values and token.kind == "other" and text == "{":
+            values_block, after_values = 1, False
+        elif token.kind == "word" and text.upper() in _CHAIN_WORDS:
+            count += 1
+            after_values = text.upper() == "VALUES"
+        elif token.kind == "other" and text in _CHAIN_SYMBOLS:
+            joined = (
+                previous is not None
+                and previous.kind == "other"
+                and previous.position + 1 == token.position
+                and previous.text + text in _TWO_CHARACTER
+            )
+            datatype = text == "^" and previous is not None and previous.kind == "string"
+            if not joined and not datatype:
+                count += 1
+        previous = token
+    return count
+
+
 def check_query(
-    text: str, *, stored_graphs: Collection[str], max_depth: int = MAX_DEPTH
+    text: str,
+    *,
+    stored_graphs: Collection[str],
+    max_depth: int = MAX_DEPTH,
+    max_operators: int = MAX_OPERATORS,
 ) -> QueryCheck:
     """Accept a read-only query that names only stored graphs; raise QueryError otherwise.
 
-    `max_depth` bounds the nesting of brackets and `!` (0: no bound).
+    `max_depth` bounds the nesting of brackets and `!`, `max_operators` the number of operators
+    (0: no bound): both before any parser sees the text, since parsers recurse on them.
     """
     form = ""
     from_graphs: list[str] = []
@@ -128,6 +176,15 @@ def check_query(
                 f"the query is too deeply nested: {deepest} levels of brackets or ! "
                 f"(reached at character {where + 1}); at most {max_depth} are accepted "
                 "(setting MAX_QUERY_DEPTH)"
+            )
+    if max_operators > 0:
+        operators = operator_count(stream)
+        if operators > max_operators:
+            raise QueryError(
+                f"the query is too long a chain: {operators} operators (&&, ||, comparisons, "
+                "arithmetic, paths, UNION, OPTIONAL, MINUS, BIND, FILTER, AS, groups…); at most "
+                f"{max_operators} are accepted (setting MAX_QUERY_OPERATORS). A list of values "
+                "fits in VALUES or IN (…), which do not count"
             )
     for index, token in enumerate(stream):
         if token.kind != "word":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bipmkg.safety import MAX_DEPTH
+from bipmkg.safety import MAX_DEPTH, MAX_OPERATORS
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ SETTINGS: tuple[Setting, ...] = (
         "MAX_QUERY_DEPTH",
         MAX_DEPTH,
         "Deepest nesting of brackets and ! in a query (0: no limit); past it: 400.",
+    ),
+    Setting(
+        "MAX_QUERY_OPERATORS",
+        MAX_OPERATORS,
+        "Most operators (&&, comparisons, UNION, OPTIONAL, BIND…) in a query (0: no limit); "
+        "past it: 400.",
     ),
     Setting("CLIENT_MAX_CONCURRENT", 4, "Queries one client may run at once; past it: 429."),
     Setting(

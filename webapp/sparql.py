@@ -2,9 +2,9 @@
 
 GET `?query=`, POST form (`query=`), POST `application/sparql-query`; `default-graph-uri` and
 `named-graph-uri` select stored graphs. Parameters are decoded as strict UTF-8 and unknown ones
-refused. The text is checked for SERVICE, LOAD, foreign FROM and deep nesting before any
-evaluation (bipmkg.safety), then evaluated by a worker with a deadline (bipmkg.engine). The
-result format follows the `format` parameter or the `Accept` header.
+refused. The text is checked for SERVICE, LOAD, foreign FROM, deep nesting and long chains of
+operators before any evaluation (bipmkg.safety), then evaluated by a worker with a deadline
+(bipmkg.engine). The result format follows the `format` parameter or the `Accept` header.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def endpoint() -> Response:
         )
     kg = get_kg()
     checked = check_query(
-        query, stored_graphs=kg.graphs, max_depth=int(current_app.config["MAX_QUERY_DEPTH"])
+        query,
+        stored_graphs=kg.graphs,
+        max_depth=int(current_app.config["MAX_QUERY_DEPTH"]),
+        max_operators=int(current_app.config["MAX_QUERY_OPERATORS"]),
     )
     check_graphs(default_graphs, stored_graphs=kg.graphs, parameter="default-graph-uri")
     check_graphs(named_graphs, stored_graphs=kg.graphs, parameter="named-graph-uri")
