@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import NetworkQueryError
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from .analysis import Analysis, PathResult
     from .selectors import Selector
 
@@ -42,6 +44,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "JSON; 0 for all)",
     )
     analyse.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    analyse.add_argument(
+        "--backend",
+        choices=["auto", "networkx", "igraph"],
+        default="auto",
+        help="graph library (default auto: igraph above 500 bodies when installed)",
+    )
+    analyse.add_argument(
+        "--timings",
+        action="store_true",
+        help="print the seconds each step took (projection, network, each metric) to stderr",
+    )
 
     path = subparsers.add_parser(
         "path",
@@ -92,15 +105,46 @@ def run(args: argparse.Namespace) -> int | None:
     if args.command not in COMMANDS:
         return None
     # Imported here so that the other commands do not pay for networkx and SciPy.
-    from .analysis import analyse, build_network, parse_as_of
+    from .analysis import build_network, parse_as_of
 
     as_of = parse_as_of(args.as_of)
-    network = build_network(_selector(args), as_of=as_of)
     if args.command == "analyse":
-        return _analyse(args, analyse(network, as_of=as_of))
+        return _analyse(args, _analysis(args, as_of))
+    network = build_network(_selector(args), as_of=as_of)
     if args.command == "path":
         return _path(args, network)
     return _export(args, network)
+
+
+def _analysis(args: argparse.Namespace, as_of: date | None) -> Analysis:
+    """The analysis, with each step's time on stderr when --timings asks for it."""
+    import time
+
+    from .analysis import StepTime, timed_analyse
+    from .network import network_of, project
+
+    selector = _selector(args)  # reading Turtle files (--turtle) is not the projection
+    started = time.perf_counter()
+    projection = project(selector)
+    projected = time.perf_counter()
+    network = network_of(projection, as_of=as_of)
+    built = time.perf_counter()
+    timed = timed_analyse(network, as_of=as_of, backend=args.backend)
+    if args.timings:
+        steps = (
+            StepTime("projection", projected - started),
+            StepTime("network", built - projected),
+            *timed.timings.steps,
+        )
+        print(
+            f"Timings ({timed.timings.backend}, {timed.timings.bodies} bodies, "
+            f"{timed.timings.linked_pairs} linked pairs):",
+            file=sys.stderr,
+        )
+        for step in steps:
+            print(f"  {step.step:<20} {step.seconds:8.3f} s", file=sys.stderr)
+        print(f"  {'total':<20} {sum(s.seconds for s in steps):8.3f} s", file=sys.stderr)
+    return timed.analysis
 
 
 def _selector(args: argparse.Namespace) -> Selector:

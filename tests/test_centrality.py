@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -223,7 +224,6 @@ def test_the_metrics_graph_names_igraph_and_carries_the_bounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import datetime
-    import json
 
     from rdflib.namespace import PROV
 
@@ -278,3 +278,22 @@ def test_timed_analyse_gives_the_same_analysis() -> None:
     timed = timed_analyse(network)
     assert timed.analysis == analyse(network)
     assert timed.timings.as_of is None and timed.timings.bodies == 4
+
+
+def test_cli_analyse_picks_a_backend_and_prints_timings() -> None:
+    import os
+    import subprocess
+    import sys
+
+    answer = subprocess.run(
+        [sys.executable, "-m", "bipmkg", "analyse", "--turtle", "--json", "--timings"]
+        + ["--backend", "igraph"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "BIPMKG_DATA_DIR": str(DATA)},
+    )
+    assert answer.returncode == 0, answer.stderr
+    payload = json.loads(answer.stdout)
+    assert dict(payload["parameters"])["backend"] == "igraph" and payload["estimates"] == []
+    assert "Timings (igraph, 17 bodies" in answer.stderr and "betweenness" in answer.stderr
