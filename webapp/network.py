@@ -22,34 +22,29 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import networkx as nx  # type: ignore[import-untyped]
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from bipmkg.analysis import (
-    MAX_EGO_RADIUS,
-    MAX_PATHS,
-    Analysis,
-    LinkView,
-    analyse,
-    ego,
-    links_of,
-    path,
-)
 from bipmkg.errors import NetworkQueryError
-from bipmkg.network import LINK_KINDS, Projection, by_year, network_of, parse_as_of, project
-from bipmkg.network_export import FORMATS, edges_csv, nodes_csv, to_gexf, to_graphml
 from bipmkg.selectors import EngineSelector
 
 from .errors import HTTPError
 from .kg import get_kg
 
+if TYPE_CHECKING:
+    import networkx as nx  # type: ignore[import-untyped]
+
+    from bipmkg.analysis import Analysis
+    from bipmkg.network import Projection
+
+# networkx, igraph and the analysis are imported by the first network request, not at start:
+# a server must answer its first query within a second, and most never draw the network.
+
 bp = Blueprint("network", __name__)
 
 T = TypeVar("T")
 VIEWS_KEPT = 16  # as-of views (network + analysis) kept per process
-_LINK_FIELDS = tuple(f.name for f in fields(LinkView))
 
 
 @dataclass(frozen=True)
@@ -112,11 +107,16 @@ def _build_key() -> tuple[str, int]:
 
 
 def _projection() -> Projection:
+    from bipmkg.network import project
+
     kg = get_kg()
     return _projections.get(_build_key(), lambda: project(EngineSelector(kg.engine)))
 
 
 def _view() -> View:
+    from bipmkg.analysis import analyse
+    from bipmkg.network import network_of, parse_as_of
+
     as_of = parse_as_of(request.args.get("as_of"))
 
     def compute() -> View:
@@ -156,6 +156,8 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/api/network")
 def network_json() -> Response:
+    from bipmkg.network import parse_as_of
+
     as_of = parse_as_of(request.args.get("as_of"))
     body = _payloads.get(
         (*_build_key(), as_of), lambda: f"{current_app.json.dumps(_network(_view()))}\n"
@@ -164,6 +166,9 @@ def network_json() -> Response:
 
 
 def _network(view: View) -> dict[str, Any]:
+    from bipmkg.analysis import LinkView, links_of
+    from bipmkg.network import LINK_KINDS
+
     nodes = []
     for m in sorted(view.analysis.metrics, key=lambda m: m.iri):
         nodes.append(
@@ -196,12 +201,17 @@ def _network(view: View) -> dict[str, Any]:
         "estimates": [asdict(estimate) for estimate in view.analysis.estimates],
         "nodes": nodes,
         # Field by field: dataclasses.asdict deep-copies, 10× slower on 10^5 links.
-        "edges": [{f: getattr(link, f) for f in _LINK_FIELDS} for link in links_of(view.network)],
+        "edges": [
+            {f.name: getattr(link, f.name) for f in fields(LinkView)}
+            for link in links_of(view.network)
+        ],
     }
 
 
 @bp.get("/api/analysis")
 def analysis_json() -> Response:
+    from bipmkg.network import LINK_KINDS, by_year
+
     view = _view()
     payload: dict[str, Any] = asdict(view.analysis)
     payload["by_year"] = [asdict(year) for year in by_year(_projection())]
@@ -211,6 +221,8 @@ def analysis_json() -> Response:
 
 @bp.get("/api/path")
 def path_json() -> Response:
+    from bipmkg.analysis import MAX_PATHS, path
+
     source, target = _required("from"), _required("to")
     limit = _whole_number("limit", MAX_PATHS, 1, 50)
     return jsonify(asdict(path(_view().network, source, target, limit=limit)))
@@ -218,12 +230,16 @@ def path_json() -> Response:
 
 @bp.get("/api/ego")
 def ego_json() -> Response:
+    from bipmkg.analysis import MAX_EGO_RADIUS, ego
+
     node = _required("node")
     radius = _whole_number("radius", 1, 0, MAX_EGO_RADIUS)
     return jsonify(asdict(ego(_view().network, node, radius)))
 
 
 def _download(body: bytes | str, fmt: str, name: str) -> Response:
+    from bipmkg.network_export import FORMATS
+
     as_of = request.args.get("as_of", "").strip()
     stem, _, extension = name.rpartition(".")
     filename = f"{stem}-{as_of}.{extension}" if as_of else name
@@ -236,22 +252,30 @@ def _download(body: bytes | str, fmt: str, name: str) -> Response:
 
 @bp.get("/download/network.graphml")
 def download_graphml() -> Response:
+    from bipmkg.network_export import to_graphml
+
     view = _view()
     return _download(to_graphml(view.network, view.analysis), "graphml", "network.graphml")
 
 
 @bp.get("/download/network.gexf")
 def download_gexf() -> Response:
+    from bipmkg.network_export import to_gexf
+
     view = _view()
     return _download(to_gexf(view.network, view.analysis), "gexf", "network.gexf")
 
 
 @bp.get("/download/network-nodes.csv")
 def download_nodes() -> Response:
+    from bipmkg.network_export import nodes_csv
+
     view = _view()
     return _download(nodes_csv(view.network, view.analysis), "csv", "network-nodes.csv")
 
 
 @bp.get("/download/network-edges.csv")
 def download_edges() -> Response:
+    from bipmkg.network_export import edges_csv
+
     return _download(edges_csv(_view().network), "csv", "network-edges.csv")
