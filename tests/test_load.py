@@ -36,7 +36,7 @@ DEADLINE_S = 4.0
 #: clients' queries then waited 3 s for a worker and got 503 (busy) on this shared 2-core machine.
 QUERY_WORKERS = 3
 #: Low enough that ordering a product of the graph with itself reaches it before the deadline.
-WORKER_MEMORY_MB = 1024
+WORKER_MEMORY_MB = 1536
 PROBE = load.Clients("probe", (load.Request("healthz", "/healthz"),), pause_s=0.25)
 PAGES_AND_LOOKUPS = ("page", "lookup")
 
