@@ -39,7 +39,7 @@ class EngineBusy(BipmkgError):
 @dataclass(frozen=True)
 class EngineSettings:
     store_dir: Path
-    workers: int = 2
+    workers: int = 3
     timeout_s: float = 10.0
     row_cap: int = 10_000
     memory_limit_mb: int = 4096

@@ -30,6 +30,7 @@ WEB_MODULES = frozenset(
     {
         "test_durability",
         "test_graph_page",
+        "test_injection",
         "test_hostile",
         "test_linked_data",
         "test_load",

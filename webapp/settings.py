@@ -21,7 +21,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_DIR", "", "Folder of the built Oxigraph store (default: var/store)."),
     Setting("QUERY_TIMEOUT_S", 10.0, "Deadline of one SPARQL query in seconds; past it: 503."),
-    Setting("QUERY_WORKERS", 2, "Worker processes that evaluate queries (per server process)."),
+    Setting("QUERY_WORKERS", 3, "Worker processes that evaluate queries (per server process)."),
     Setting("ROW_CAP", 10_000, "Most rows (or triples) one answer holds; reported when applied."),
     Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
