@@ -135,11 +135,11 @@ def run_pyshacl(data: Graph, shapes: Graph) -> Graph:
     graph = validation_view(data)
 
     def select(text: str) -> list[Node]:
-        rows = graph.query(text)
-        return [v for row in rows if isinstance(row, ResultRow) and (v := row.get("this"))]
+        rows = [row for row in graph.query(text) if isinstance(row, ResultRow)]
+        return [node for row in rows if (node := row.get("this")) is not None]
 
-    prepared = materialise_sparql_targets(shapes, select)
-    with _LOCK:
+    with _LOCK:  # prepared queries are shared: evaluate them one validation at a time
+        prepared = materialise_sparql_targets(shapes, select)
         _conforms, results, _text = shacl_validate(
             graph,
             shacl_graph=prepared,
