@@ -919,48 +919,34 @@ def network_of(projection: Projection, *, as_of: date | None = None) -> nx.Multi
         }
     network = nx.MultiGraph(as_of=as_of.isoformat() if as_of else None)
     # Sorted insertion: networkx's iteration order follows it, and so do seeded algorithms.
-    network.add_nodes_from(
-        (
+    for iri in sorted(present):
+        body = bodies[iri]
+        network.add_node(
             iri,
-            {
-                "label_en": bodies[iri].label_en,
-                "label_fr": bodies[iri].label_fr,
-                "acronym": bodies[iri].acronym,
-                "kind": bodies[iri].kind,
-            },
+            label_en=body.label_en,
+            label_fr=body.label_fr,
+            acronym=body.acronym,
+            kind=body.kind,
         )
-        for iri in sorted(present)
-    )
-    network.add_edges_from(_edge(link, bodies) for link in sorted(links, key=_link_order))
+    for link in sorted(links, key=lambda k: (*sorted((k.subject, k.object)), k.kind, k.fact)):
+        u, v = sorted((link.subject, link.object))
+        subject, obj = bodies[link.subject].name, bodies[link.object].name
+        network.add_edge(
+            u,
+            v,
+            key=f"{link.kind} {link.fact}",
+            kind=link.kind,
+            start=link.start,
+            end=link.end,
+            fact=link.fact,
+            fact_label=link.fact_label,
+            source=" ".join(link.sources) or None,
+            role=link.role,
+            subject=link.subject,
+            explanation=f"{subject} —{link.phrase}→ {obj}",
+            explanation_back=f"{obj} —{link.phrase_back}→ {subject}",
+        )
     return network
-
-
-def _link_order(link: Link) -> tuple[str, str, str, str]:
-    a, b = link.subject, link.object
-    return (a, b, link.kind, link.fact) if a <= b else (b, a, link.kind, link.fact)
-
-
-def _edge(link: Link, bodies: Mapping[str, Body]) -> tuple[str, str, str, dict[str, object]]:
-    a, b = link.subject, link.object
-    u, v = (a, b) if a <= b else (b, a)
-    subject, obj = bodies[a].name, bodies[b].name
-    return (
-        u,
-        v,
-        f"{link.kind} {link.fact}",
-        {
-            "kind": link.kind,
-            "start": link.start,
-            "end": link.end,
-            "fact": link.fact,
-            "fact_label": link.fact_label,
-            "source": " ".join(link.sources) or None,
-            "role": link.role,
-            "subject": link.subject,
-            "explanation": f"{subject} —{link.phrase}→ {obj}",
-            "explanation_back": f"{obj} —{link.phrase_back}→ {subject}",
-        },
-    )
 
 
 def build_network(selector: Selector, *, as_of: date | None = None) -> nx.MultiGraph:
@@ -972,20 +958,14 @@ def collapse(network: nx.MultiGraph) -> nx.Graph:
     """A simple graph for metrics: one edge per linked pair, weight = number of distinct links."""
     simple = nx.Graph(as_of=network.graph.get("as_of"))
     simple.add_nodes_from(network.nodes(data=True))
-    # Pairs in the order of their first link, as adding them one by one did.
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for u, v, kind in network.edges(data="kind"):
-        found = pairs.get((u, v))
-        if found is None:
-            found = pairs.get((v, u))
-        if found is None:
-            pairs[(u, v)] = [kind]
+    for u, v, data in network.edges(data=True):
+        if simple.has_edge(u, v):
+            simple[u][v]["weight"] += 1
+            simple[u][v]["kinds"] = ",".join(
+                sorted({*simple[u][v]["kinds"].split(","), data["kind"]})
+            )
         else:
-            found.append(kind)
-    simple.add_edges_from(
-        (u, v, {"weight": len(kinds), "kinds": ",".join(sorted(set(kinds)))})
-        for (u, v), kinds in pairs.items()
-    )
+            simple.add_edge(u, v, weight=1, kinds=data["kind"])
     return simple
 
 
