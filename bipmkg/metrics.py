@@ -58,18 +58,21 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-#: Past this many bodies a build measures only the whole network and its last year-end:
-#: a run per year of a large graph would cost minutes and add millions of metric triples.
-YEARLY_RUNS_LIMIT = 1000
+#: A build measures the whole network and then each year-end, most recent first, as long as
+#: bodies × years stays within this budget (always at least RECENT_YEARS): a run per year of a
+#: large graph would cost minutes and add millions of metric triples (at 624 bodies, every year
+#: since 1950 made 96 % of the store). The curated graph (under 100 bodies) gets every year.
+YEARLY_BODY_BUDGET = 20_000
 RECENT_YEARS = 1
 
 
 def run_dates(projection: Projection) -> tuple[date | None, ...]:
-    """The views a build measures: the whole network, then 31 December of each dated year
-    (only the last RECENT_YEARS years past YEARLY_RUNS_LIMIT bodies)."""
+    """The views a build measures: the whole network, then 31 December of the dated years that
+    fit YEARLY_BODY_BUDGET (the most recent ones; at least RECENT_YEARS)."""
     dated = years(projection)
-    if len(projection.bodies) > YEARLY_RUNS_LIMIT:
-        dated = dated[-RECENT_YEARS:]
+    kept = max(RECENT_YEARS, YEARLY_BODY_BUDGET // max(1, len(projection.bodies)))
+    if len(dated) > kept:
+        dated = dated[-kept:]
     return (None, *(date(year, 12, 31) for year in dated))
 
 
