@@ -16,8 +16,10 @@ import os
 import random
 import shutil
 import signal
+import statistics
 import subprocess
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,10 +177,14 @@ def test_sigkill_at_random_points_of_50_updates_loses_nothing(tmp_path: Path) ->
     landed: set[int] = set()
     acknowledged: set[int] = set()
     kills = 0
+    # Kill points are drawn over the time an update takes on this backend and machine (1.5 ×
+    # the median so far), so that they fall inside updates rather than after them.
+    durations: list[float] = []
     try:
         for n in range(UPDATES):
             kill = rng.random() < 0.3
-            delay = rng.uniform(0.0, 3.0)
+            typical = statistics.median(durations) if durations else 1.0
+            delay = rng.uniform(0.0, 1.5) * typical
             done = threading.Event()
             fired = threading.Event()
             thread = None
@@ -188,11 +194,14 @@ def test_sigkill_at_random_points_of_50_updates_loses_nothing(tmp_path: Path) ->
                 )
             if thread:
                 thread.start()
+            sent = time.monotonic()
             try:
                 answer: Answer | None = send_update(server, update_text(n))
             except (OSError, HTTPException):
                 answer = None  # the server died with the update in flight
             done.set()
+            if answer is not None and not fired.is_set():
+                durations.append(time.monotonic() - sent)
             if thread:
                 thread.join()
             if answer is not None:
