@@ -52,6 +52,7 @@ class EngineResult:
     rows: int
     truncated: bool
     elapsed_s: float
+    cached: bool = False  # kept from an earlier evaluation on the same build of the store
 
 
 class Engine(Protocol):

@@ -38,6 +38,7 @@ WEB_MODULES = frozenset(
         "test_openapi",
         "test_query_page",
         "test_reliability",
+        "test_result_cache",
         "test_security",
         "test_sparql_endpoint",
         "test_sparql_safety",

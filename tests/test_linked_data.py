@@ -141,6 +141,11 @@ def test_unservable_accept_is_406_and_unknown_iri_404_as_asked(server: LiveServe
     turtle = http("GET", server.url + "/id/organisation/no-such-body.ttl")
     assert turtle.status == 404 and turtle.headers["content-type"].startswith("text/turtle")
     assert len(parse(turtle, "turtle")) == 0
+    assert "no-such-body> is not described" in turtle.text  # the 404 says what is missing
+    for suffix, syntax in (("jsonld", "json-ld"), ("rdf", "xml"), ("nt", "nt")):
+        missing = http("GET", f"{server.url}/id/organisation/no-such-body.{suffix}")
+        assert missing.status == 404 and "is not described" in missing.text, suffix
+        assert len(parse(missing, syntax)) == 0, suffix
     assert http("GET", server.url + "/id/no-such-kind/bipm").status == 404
     assert http("GET", server.url + "/id/organisation/bipm.png").status == 404
     assert http("GET", server.url + "/id/organisation/BIPM%20x").status == 404

@@ -146,10 +146,9 @@ def _represent(iri: str, suffix: str | None) -> Response:
     kg = get_kg()
     if fmt is not None:
         body = kg.engine.run(describe_query(iri), fmt="ntriples", row_cap=None).body
-        response = _rdf_response(body, fmt)
         if not body.strip():
-            response.status_code = 404
-        return response
+            return _missing_rdf(iri, fmt)
+        return _rdf_response(body, fmt)
     description = describe(kg.selector, iri)
     if not description.exists:
         return Response(
@@ -158,6 +157,26 @@ def _represent(iri: str, suffix: str | None) -> Response:
             mimetype=HTML,
         )
     return Response(_render(description), mimetype=HTML)
+
+
+def _missing_rdf(iri: str, fmt: Format) -> Response:
+    """404 in the asked form: an empty graph that says, where the syntax allows, what is missing."""
+    message = f"<{iri}> is not described in this graph; see /id/ for what is"
+    if fmt.name == "jsonld":
+        # A key that is no term is dropped by JSON-LD processors: the document stays an empty graph.
+        body = json.dumps({"@graph": [], "error": message}, ensure_ascii=False, indent=2)
+    elif fmt.name == "rdfxml":
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f"<!-- {message.replace('--', '- -')} -->\n"
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+        )
+    else:
+        body = f"# {message}\n"
+    response = Response(body, status=404, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _rdf_response(ntriples: bytes, fmt: Format) -> Response:

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from bipmkg import config
 from bipmkg.engine import Engine, EngineSettings, QueryAborted, QueryEngine
 from bipmkg.remote import RemoteEngine, RemoteError
+from bipmkg.result_cache import CachingEngine
 from bipmkg.selectors import EngineSelector
 from bipmkg.store import (
     MANIFEST,
@@ -35,7 +36,7 @@ T = TypeVar("T")
 @dataclass
 class KnowledgeGraph:
     store_dir: Path
-    engine: Engine
+    engine: CachingEngine
     graphs: tuple[str, ...]
     manifest_mtime: int = 0
     cache: dict[str, Any] = field(default_factory=dict)
@@ -87,24 +88,33 @@ def init_app(app: Flask) -> None:
     app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
 
 
-def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> Engine:
-    """Worker processes over an embedded or memory store; HTTP to a remote one."""
+def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> CachingEngine:
+    """Worker processes over an embedded or memory store; HTTP to a remote one.
+
+    Answers are kept per build (RESULT_CACHE_MB) when bipmkg owns the store; a remote server may
+    be written by other clients than bipmkg, so its answers are never kept.
+    """
     workers = int(app.config["QUERY_WORKERS"])
     timeout_s = float(app.config["QUERY_TIMEOUT_S"])
     row_cap = int(app.config["ROW_CAP"])
+    cache_bytes = int(float(app.config["RESULT_CACHE_MB"]) * 1024 * 1024)
+    inner: Engine
     if store_backend_of(store_dir) == "remote":
-        return RemoteEngine(
+        inner = RemoteEngine(
             endpoint_of(store_dir), graphs, workers=workers, timeout_s=timeout_s, row_cap=row_cap
         )
-    return QueryEngine(
-        EngineSettings(
-            store_dir=store_dir,
-            workers=workers,
-            timeout_s=timeout_s,
-            row_cap=row_cap,
-            memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+        cache_bytes = 0
+    else:
+        inner = QueryEngine(
+            EngineSettings(
+                store_dir=store_dir,
+                workers=workers,
+                timeout_s=timeout_s,
+                row_cap=row_cap,
+                memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+            )
         )
-    )
+    return CachingEngine(inner, max_bytes=cache_bytes, row_cap=row_cap)
 
 
 def get_limits() -> ClientLimits:

@@ -23,6 +23,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_TIMEOUT_S", 10.0, "Deadline of one SPARQL query in seconds; past it: 503."),
     Setting("QUERY_WORKERS", 3, "Worker processes that evaluate queries (per server process)."),
     Setting("ROW_CAP", 10_000, "Most rows (or triples) one answer holds; reported when applied."),
+    Setting(
+        "RESULT_CACHE_MB",
+        64,
+        "Answers kept per build of the store, in MB of results (0: off; never for a remote).",
+    ),
     Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
     Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),

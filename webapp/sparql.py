@@ -4,18 +4,23 @@ GET `?query=`, POST form (`query=`), POST `application/sparql-query`; `default-g
 `named-graph-uri` select stored graphs. Parameters are decoded as strict UTF-8 and unknown ones
 refused. The text is checked for SERVICE, LOAD, foreign FROM, deep nesting and long chains of
 operators before any evaluation (bipmkg.safety), then evaluated by a worker with a deadline
-(bipmkg.engine). The result format follows the `format` parameter or the `Accept` header.
+(bipmkg.engine), or answered from the answers kept for this build of the store
+(bipmkg.result_cache), which also name the answer's ETag. The result format follows the
+`format` parameter or the `Accept` header.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from bipmkg.formats import FORMATS, Format, find_format, formats_for
-from bipmkg.safety import check_graphs, check_query
+from bipmkg.safety import QueryCheck, check_graphs, check_query
 
 from .errors import HTTPError
 from .kg import get_kg, get_limits
@@ -29,7 +34,9 @@ _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
-    "Access-Control-Expose-Headers": "X-SPARQL-Rows, X-SPARQL-Row-Cap, X-SPARQL-Truncated",
+    "Access-Control-Expose-Headers": (
+        "X-SPARQL-Rows, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Cache, ETag"
+    ),
 }
 
 
@@ -41,6 +48,8 @@ _FORMAT_PARAMETERS = ("format", "output", "results")
 #: Character sets a query body may declare; SPARQL's own is UTF-8, the default.
 _BODY_CHARSETS = ("utf-8", "utf-16", "utf-16le", "utf-16be")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: Queries up to this length have their safety check remembered (at most 1,024 of them).
+_MEMO_QUERY_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -69,26 +78,31 @@ def endpoint() -> Response:
             "(setting MAX_QUERY_CHARS)",
         )
     kg = get_kg()
-    checked = check_query(
+    checked = _check(
         query,
-        stored_graphs=kg.graphs,
-        max_depth=int(current_app.config["MAX_QUERY_DEPTH"]),
-        max_operators=int(current_app.config["MAX_QUERY_OPERATORS"]),
+        kg.graphs,
+        int(current_app.config["MAX_QUERY_DEPTH"]),
+        int(current_app.config["MAX_QUERY_OPERATORS"]),
     )
     check_graphs(default_graphs, stored_graphs=kg.graphs, parameter="default-graph-uri")
     check_graphs(named_graphs, stored_graphs=kg.graphs, parameter="named-graph-uri")
     kind = "graph" if checked.form in ("CONSTRUCT", "DESCRIBE") else "solutions"
     fmt = _negotiate(kind, asked.format)
+    defaults = default_graphs or list(checked.from_graphs)
+    named = named_graphs or list(checked.from_named_graphs)
+    key = kg.engine.key(query, fmt=fmt.name, default_graphs=defaults, named_graphs=named)
+    etag = f'W/"{kg.manifest_mtime:x}-{key}"' if key is not None else None
+    if etag is not None and etag in _if_none_match():
+        # The client holds this answer on this build of the store: nothing to evaluate or send.
+        return Response(status=304, headers={**_CORS, "ETag": etag, "Vary": "Accept"})
     with get_limits().hold(request.remote_addr or "unknown"):
-        result = kg.engine.run(
-            query,
-            fmt=fmt.name,
-            default_graphs=default_graphs or list(checked.from_graphs),
-            named_graphs=named_graphs or list(checked.from_named_graphs),
-        )
+        result = kg.engine.run(query, fmt=fmt.name, default_graphs=defaults, named_graphs=named)
     response = Response(result.body, status=200, content_type=fmt.content_type, headers=_CORS)
     response.headers["X-SPARQL-Rows"] = str(result.rows)
+    response.headers["X-SPARQL-Cache"] = "hit" if result.cached else "miss"
     response.headers["Vary"] = "Accept"
+    if etag is not None:
+        response.headers["ETag"] = etag
     if result.truncated:
         cap = current_app.config["ROW_CAP"]
         response.headers["X-SPARQL-Row-Cap"] = str(cap)
@@ -98,6 +112,29 @@ def endpoint() -> Response:
             'add LIMIT/OFFSET to page through it"'
         )
     return response
+
+
+def _check(query: str, graphs: tuple[str, ...], depth: int, operators: int) -> QueryCheck:
+    """`check_query`, remembered for the short queries that clients send again and again."""
+    if len(query) > _MEMO_QUERY_CHARS:
+        return check_query(query, stored_graphs=graphs, max_depth=depth, max_operators=operators)
+    return _checked(query, graphs, depth, operators)
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked(query: str, graphs: tuple[str, ...], depth: int, operators: int) -> QueryCheck:
+    # A refused query raises, and lru_cache keeps no exception: refusals are checked each time.
+    return check_query(query, stored_graphs=graphs, max_depth=depth, max_operators=operators)
+
+
+def _if_none_match() -> set[str]:
+    """The entity tags of If-None-Match, weak or strong alike (RFC 9110's weak comparison)."""
+    header = request.headers.get("If-None-Match", "")
+    return {
+        tag.strip() if tag.strip().startswith("W/") else "W/" + tag.strip()
+        for tag in header.split(",")
+        if tag.strip()
+    }
 
 
 def _read_protocol_request() -> ProtocolRequest:
@@ -196,6 +233,13 @@ def _decode_body(data: bytes) -> str:
 
 def _negotiate(kind: str, name: str | None) -> Format:
     """The `format` parameter if given, else the best `Accept` match (q-values honoured)."""
+    return _negotiated(kind, name, request.headers.get("Accept") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated(kind: str, name: str | None, accept: str) -> Format:
+    # Memoised: clients send the same few Accept headers, and parsing one costs more than the
+    # lookup of a kept answer.
     candidates = (
         formats_for("solutions") if kind == "solutions" else formats_for("graph", "dataset")
     )
@@ -212,14 +256,15 @@ def _negotiate(kind: str, name: str | None) -> Format:
                 f"use one of {', '.join(f.name for f in candidates)}",
             )
         return chosen
-    if not request.accept_mimetypes or not request.headers.get("Accept"):
+    accepted = parse_accept_header(accept, MIMEAccept)
+    if not accepted or not accept:
         return candidates[0]
     offered = [f.media_type for f in candidates] + [a for f in candidates for a in f.aliases]
-    best = request.accept_mimetypes.best_match(offered)
+    best = accepted.best_match(offered)
     if best is None:
         raise HTTPError(
             406,
-            f"cannot answer in {request.headers.get('Accept')}; this query's results are "
+            f"cannot answer in {accept}; this query's results are "
             f"available as {', '.join(f.media_type for f in candidates)}",
         )
     chosen = find_format(best)

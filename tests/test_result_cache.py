@@ -1,0 +1,169 @@
+"""Answers kept per build of the store: hits, ETags and 304s, volatile queries, the byte budget.
+
+Against a real `bipmkg serve`; with a remote store (the second run of `make test`) answers are
+never kept, and the same requests must show that.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live import BACKEND, Answer, LiveServer, build, http
+
+from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.result_cache import CachingEngine, answer_key, is_volatile
+
+KEPT = BACKEND != "remote"
+JSON = {"Accept": "application/sparql-results+json"}
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/bipmkg/ontology#Organisation> }"
+
+
+def get(server: LiveServer, query: str, headers: dict[str, str] | None = None) -> Answer:
+    qs = urllib.parse.urlencode({"query": query})
+    return http("GET", f"{server.url}/sparql?{qs}", headers={**JSON, **(headers or {})})
+
+
+def test_the_same_query_is_answered_from_the_kept_answer(server: LiveServer) -> None:
+    query = COUNT + " # kept-answer test"
+    first, second = get(server, query), get(server, query)
+    assert first.status == second.status == 200
+    assert first.body == second.body
+    assert json.loads(second.body)["results"]["bindings"][0]["n"]["value"] != "0"
+    if KEPT:
+        assert (first.headers["x-sparql-cache"], second.headers["x-sparql-cache"]) == (
+            "miss",
+            "hit",
+        )
+        assert first.headers["etag"] == second.headers["etag"]
+        assert first.headers["etag"].startswith('W/"')
+    else:
+        assert first.headers["x-sparql-cache"] == second.headers["x-sparql-cache"] == "miss"
+        assert "etag" not in first.headers
+
+
+@pytest.mark.skipif(not KEPT, reason="a remote store's answers are never kept, so have no ETag")
+def test_if_none_match_gets_304_and_other_formats_other_tags(server: LiveServer) -> None:
+    query = COUNT + " # etag test"
+    first = get(server, query)
+    tag = first.headers["etag"]
+    again = get(server, query, {"If-None-Match": tag})
+    assert again.status == 304 and again.body == b""
+    assert again.headers["etag"] == tag
+    # Strong form of the same tag, and a list: RFC 9110's weak comparison matches both.
+    strong = tag.removeprefix("W/")
+    assert get(server, query, {"If-None-Match": f'"x", {strong}'}).status == 304
+    assert get(server, query, {"If-None-Match": '"something-else"'}).status == 200
+    csv = get(server, query, {"Accept": "text/csv", "If-None-Match": tag})
+    assert csv.status == 200 and csv.headers["etag"] != tag
+    assert csv.headers["content-type"].startswith("text/csv")
+    other = get(server, COUNT + " # another text", {"If-None-Match": tag})
+    assert other.status == 200
+
+
+def test_volatile_queries_are_evaluated_each_time(server: LiveServer) -> None:
+    query = "SELECT (STRUUID() AS ?u) WHERE {}"
+    first, second = get(server, query), get(server, query)
+    assert first.status == second.status == 200
+    assert first.headers["x-sparql-cache"] == second.headers["x-sparql-cache"] == "miss"
+    assert "etag" not in first.headers
+    values = [json.loads(a.body)["results"]["bindings"][0]["u"]["value"] for a in (first, second)]
+    assert values[0] != values[1]
+
+
+def test_refused_queries_are_refused_each_time(server: LiveServer) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"
+    for _ in range(2):
+        answer = get(server, query)
+        assert answer.status == 400 and "SERVICE" in answer.text
+
+
+def test_volatility_and_keys() -> None:
+    assert is_volatile("SELECT (rand() AS ?r) {}") and is_volatile("SELECT (NOW () AS ?t) {}")
+    assert is_volatile("CONSTRUCT { ?s <urn:p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }")
+    assert not is_volatile("SELECT ?brand WHERE { ?s <urn:brand> ?brand }")
+    base = {"fmt": "json", "default_graphs": [], "named_graphs": [], "row_cap": 10}
+    key = answer_key("ASK {}", **base)
+    assert key == answer_key("ASK {}", **base)
+    assert key != answer_key("ASK {}", **{**base, "fmt": "csv"})
+    assert key != answer_key("ASK {}", **{**base, "row_cap": 11})
+    assert key != answer_key("ASK {}", **{**base, "default_graphs": ["urn:g"]})
+    # A graph moved from the default to the named graphs is another dataset.
+    assert answer_key("ASK {}", **{**base, "default_graphs": ["urn:g"]}) != answer_key(
+        "ASK {}", **{**base, "named_graphs": ["urn:g"]}
+    )
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QueryEngine]:
+    if BACKEND == "remote":
+        pytest.skip("the worker engine needs a local store")
+    store = tmp_path_factory.mktemp("cache") / "store"
+    build(store)
+    engine = QueryEngine(EngineSettings(store_dir=Path(store), workers=1))
+    yield engine
+    engine.close()
+
+
+def label_query(n: int) -> str:
+    return (
+        f"SELECT ?s ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {n}"
+    )
+
+
+def test_budget_drops_least_recently_used_and_skips_large_answers(engine: QueryEngine) -> None:
+    probe = engine.run(label_query(5), fmt="json")
+    budget = 16 * len(probe.body) + 100  # room for the 5-row answer (1/16 of it per answer)
+    cache = CachingEngine(engine, max_bytes=budget, row_cap=10_000)
+    small = [label_query(n) for n in (1, 2, 3)]
+    for query in small:
+        assert not cache.run(query, fmt="json").cached
+    assert all(cache.run(query, fmt="json").cached for query in small)
+    big = label_query(200)
+    cache.run(big, fmt="json")
+    assert not cache.run(big, fmt="json").cached  # larger than a sixteenth: never kept
+    # Fill the budget with other answers: the least recently used go first.
+    fillers = 3 * budget // len(cache.run(label_query(1), fmt="json").body)
+    for n in range(fillers):
+        cache.run(label_query(1) + f" # filler {n}", fmt="json")
+    stats = cache.stats()
+    assert stats.bytes <= budget and stats.entries < fillers / 2
+    assert not cache.run(small[0], fmt="json").cached
+
+
+def test_reload_forgets_and_an_answer_begun_before_it_is_not_kept(engine: QueryEngine) -> None:
+    cache = CachingEngine(engine, max_bytes=1 << 20, row_cap=10_000)
+    query = label_query(7)
+    cache.run(query, fmt="json")
+    assert cache.run(query, fmt="json").cached
+    cache.reload()
+    assert not cache.run(query, fmt="json").cached
+
+    # A slow query in flight while the store is reloaded must not be kept afterwards.
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d } # in flight"
+    done = threading.Event()
+
+    def evaluate() -> None:
+        cache.run(slow, fmt="json", timeout_s=30)
+        done.set()
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    time.sleep(0.05)
+    assert not done.is_set()  # still evaluating (it takes ~0.5 s on the real graph)
+    cache.clear()  # what reload does first, while the answer is being computed
+    worker.join(60)
+    assert done.is_set()
+    assert not cache.run(slow, fmt="json", timeout_s=30).cached
+
+
+def test_off_when_the_budget_is_zero(engine: QueryEngine) -> None:
+    cache = CachingEngine(engine, max_bytes=0, row_cap=10_000)
+    for _ in range(2):
+        assert not cache.run(label_query(3), fmt="json").cached
+    assert cache.key(label_query(3), fmt="json") is None
