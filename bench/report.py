@@ -117,6 +117,12 @@ def summary(row: Row) -> dict[str, Any]:
     ]
     return {
         "lookup_vs_oxigraph": ratio(rps(row, "bipmkg", "lookup"), rps(row, "oxigraph", "lookup")),
+        "lookup_each_vs_oxigraph": ratio(
+            rps(row, "bipmkg", "lookup-each"), rps(row, "oxigraph", "lookup-each")
+        ),
+        "lookup_each_vs_rdflib_endpoint": ratio(
+            rps(row, "bipmkg", "lookup-each"), rps(row, "rdflib-endpoint", "lookup-each")
+        ),
         "lookup_vs_rdflib_endpoint": ratio(
             rps(row, "bipmkg", "lookup"), rps(row, "rdflib-endpoint", "lookup")
         ),
@@ -152,21 +158,35 @@ def targets_table(rows: Sequence[Row]) -> str:
     the data set the target names (10^6 or the real graph)."""
     checks: list[tuple[str, str, Callable[[Row], Any], Callable[[Any], bool], str]] = [
         (
-            "/sparql lookup throughput ÷ bare oxigraph",
+            "/sparql lookup throughput ÷ bare oxigraph (the same lookup again: kept answer)",
             "≥ 0.5× at 10^6",
             lambda r: summary(r)["lookup_vs_oxigraph"],
             lambda v: v >= 0.5,
             "1e6",
         ),
         (
-            "/sparql lookup throughput ÷ rdflib-endpoint",
+            "/sparql lookup throughput ÷ bare oxigraph (every lookup new: evaluated)",
+            "≥ 0.5× at 10^6",
+            lambda r: summary(r)["lookup_each_vs_oxigraph"],
+            lambda v: v >= 0.5,
+            "1e6",
+        ),
+        (
+            "/sparql lookup throughput ÷ rdflib-endpoint (kept answer)",
             "≥ 20× at 10^6",
             lambda r: summary(r)["lookup_vs_rdflib_endpoint"],
             lambda v: v >= 20,
             "1e6",
         ),
         (
-            "example-query p50 /sparql ÷ direct (median over queries)",
+            "/sparql lookup throughput ÷ rdflib-endpoint (every lookup new)",
+            "≥ 20× at 10^6",
+            lambda r: summary(r)["lookup_each_vs_rdflib_endpoint"],
+            lambda v: v >= 20,
+            "1e6",
+        ),
+        (
+            "example-query p50 /sparql ÷ direct (median over queries, each evaluated)",
             "≤ 1.5× at 10^6",
             lambda r: summary(r)["example_ratio_median"],
             lambda v: v <= 1.5,
@@ -281,7 +301,7 @@ def load_table(rows: Sequence[Row]) -> str:
     header = ["dataset", "query", "target", "req/s", "p50 ms", "p99 ms", "errors", "bipmkg ÷ it"]
     lines = []
     for r in rows:
-        for query in ("lookup", "aggregate"):
+        for query in ("lookup", "lookup-each", "aggregate"):
             ours = rps(r, "bipmkg", query)
             for name in ("bipmkg", *PEERS):
                 load = target(r, name).get(f"wrk_{query}")
@@ -446,6 +466,7 @@ def scaling_table(rows: Sequence[Row]) -> str:
         ),
         ("examples p50 ms (/sparql)", lambda r: summary(r)["example_p50_http_ms"]),
         ("lookup req/s (/sparql, wrk)", lambda r: rps(r, "bipmkg", "lookup")),
+        ("lookup-each req/s (/sparql, wrk)", lambda r: rps(r, "bipmkg", "lookup-each")),
         ("aggregate req/s (/sparql, wrk)", lambda r: rps(r, "bipmkg", "aggregate")),
         ("all network metrics s", lambda r: summary(r)["all_metrics_s"]),
         ("/api/network cold s", lambda r: target(r, "bipmkg").get("api_network_cold_s")),
@@ -617,7 +638,11 @@ def markdown(meta: dict[str, Any], rows: Sequence[Row]) -> str:
             if scaling_svg(rows)
             else []
         ),
-        "## Throughput under load (lookup and aggregate query, 8 connections)",
+        "## Throughput under load (8 connections)",
+        "",
+        "`lookup` and `aggregate` send the same text again and again (bipmkg answers from the "
+        "answers it keeps for this build of the store); `lookup-each` looks up one body after "
+        "another, every text new, so that every request is evaluated.",
         "",
         load_table(rows),
         "",

@@ -7,8 +7,12 @@ and one of about 5,000 bodies for the network page) it measures, medians of seve
   (`bipmkg.validate.validate_change`, where bipmkg has it); the store build (`bipmkg build`:
   validation, load, network metrics) and the bare store load;
 - `bipmkg serve` start to first answer, and the peak memory of its process tree;
-- each example query (bipmkg/queries/*.rq) directly on the store and through `/sparql`;
-- throughput, p50 and p99 of a lookup and an aggregate query under wrk (8 connections, 10 s);
+- each example query (bipmkg/queries/*.rq) directly on the store and through `/sparql`, each
+  timed run a new text (a numbered comment), so that bipmkg evaluates it rather than answering
+  from the answers it keeps;
+- throughput, p50 and p99 under wrk (8 connections, 10 s) of a lookup and an aggregate query,
+  each the same text again and again (bipmkg answers from its kept answers), and of the lookup of
+  one body after another with every text new (`lookup-each`: every request is evaluated);
 - the time of each network metric; `/api/network` cold and warm and `/graph`'s first render in
   headless chromium (Performance API), where the network is small enough to draw;
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import itertools
 import json
 import os
 import platform
@@ -35,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -202,6 +208,14 @@ def count_direct(store: ox.Store, text: str) -> int:
     return sum(1 for _ in answer)
 
 
+_FRESH = itertools.count()
+
+
+def fresh(text: str) -> str:
+    """The query with a new comment: bipmkg keeps answers, and each timed run must evaluate."""
+    return f"{text}\n# run {next(_FRESH)}"
+
+
 def count_http(running: servers.Running, text: str) -> int:
     status, body = servers.get(running.url_for(text))
     if status != 200:
@@ -349,6 +363,11 @@ class Bench:
             body = next(iter(first))["b"].value
         row["lookup_body"] = body
         self.lookup = lookup_query(body)
+        parties = store.query(
+            PREFIX_BKG + "SELECT DISTINCT ?b WHERE { ?a bkg:hasParty ?b } LIMIT 5000",
+            use_default_graph_as_union=True,
+        )
+        self.lookup_bodies = [solution["b"].value for solution in parties]
 
         log(f"{row['dataset']}: example queries directly on the store")
         direct: dict[str, dict[str, Any]] = {}
@@ -372,6 +391,20 @@ class Bench:
         row["dump_s"] = time.perf_counter() - started
         del store
         gc.collect()
+
+    def lookup_paths(self, running: servers.Running, count: int = 100_000) -> list[str]:
+        """The lookup of one body after another, each text new: every request is evaluated."""
+        prefix = running.url_for("")[: -len("?query=")]
+        path = urllib.parse.urlsplit(prefix).path
+        bodies = self.lookup_bodies or [BIPM]
+        return [
+            path
+            + "?"
+            + urllib.parse.urlencode(
+                {"query": lookup_query(bodies[i % len(bodies)]) + f"\n# request {i}"}
+            )
+            for i in range(count)
+        ]
 
     def workload(self) -> list[tuple[str, str]]:
         """(name, text): the lookup, the aggregate, then every example query."""
@@ -484,7 +517,7 @@ class Bench:
                     continue
                 try:
                     times, rows = repeat(
-                        lambda text=text: count_http(running, text),
+                        lambda text=text: count_http(running, fresh(text)),
                         self.runs,
                         warmup=1,
                         budget_s=self.args.query_budget_s,
@@ -504,6 +537,14 @@ class Bench:
                         warmup_s=self.args.wrk_warmup,
                     )
                     result[f"wrk_{name}"] = load.as_dict()
+                load = wrk.run(
+                    running.url_for(self.lookup),
+                    seconds=self.args.wrk_seconds,
+                    connections=self.args.wrk_connections,
+                    warmup_s=self.args.wrk_warmup,
+                    paths=self.lookup_paths(running),
+                )
+                result["wrk_lookup-each"] = load.as_dict()
             if target == "bipmkg":
                 if self.args.mixed_load > 0:
                     result["mixed_load"] = self.mixed_load(running)

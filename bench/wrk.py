@@ -1,15 +1,21 @@
 """Bounded HTTP load on 127.0.0.1 with wrk (Debian package `wrk`): throughput, p50, p99.
 
 One GET of one SPARQL query, `wrk -t1 -c8 -d10s --latency` after a short warm-up that is thrown
-away; one wrk thread leaves the other core to the server. Only loopback URLs are accepted.
+away; one wrk thread leaves the other core to the server. Or a list of paths sent in turn (a Lua
+script), so that no two requests of the timed run are alike: what a server that keeps answers
+does when it must evaluate every request. Only loopback URLs are accepted.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,6 +70,17 @@ def parse(output: str, *, seconds: float, connections: int) -> Load:
     )
 
 
+def _lua_cycle(paths: Sequence[str]) -> str:
+    """A wrk script that sends the paths in turn from the index given after `--`."""
+    quoted = ",\n".join(json.dumps(path) for path in paths)  # a JSON string is a Lua string
+    return (
+        f"paths = {{\n{quoted}\n}}\ni = 0\n"
+        "init = function(args)\n  i = tonumber(args[1] or 0)\nend\n"
+        "request = function()\n  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i])\nend\n'
+    )
+
+
 def run(
     url: str,
     *,
@@ -72,15 +89,38 @@ def run(
     warmup_s: int = 2,
     timeout_s: int = 60,
     accept: str = "application/sparql-results+json",
+    paths: Sequence[str] | None = None,
 ) -> Load:
+    """Load one URL, or, with `paths`, that server with each of the paths in turn."""
     host = urllib.parse.urlsplit(url).hostname or ""
     if not (host.startswith("127.") or host in ("localhost", "::1")):
         raise ValueError(f"load is only sent to this machine's loopback, not {host}")
     base = ["wrk", "-t1", f"-c{connections}", "--latency", f"--timeout={int(timeout_s)}s"]
     base += ["-H", f"Accept: {accept}"]
+    if paths:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(_lua_cycle(paths))
+        base += ["-s", script.name]
+        try:
+            # The warm-up sends the first paths, the timed run starts half-way: no path of the
+            # run was sent before (unless the run outlasts half the list).
+            return _load(base, url, seconds, connections, warmup_s, ["--", str(len(paths) // 2)])
+        finally:
+            os.unlink(script.name)
+    return _load(base, url, seconds, connections, warmup_s)
+
+
+def _load(
+    base: list[str],
+    url: str,
+    seconds: int,
+    connections: int,
+    warmup_s: int,
+    run_args: Sequence[str] = (),
+) -> Load:
     if warmup_s > 0:
         subprocess.run([*base, f"-d{int(warmup_s)}s", url], check=True, capture_output=True)
     done = subprocess.run(
-        [*base, f"-d{int(seconds)}s", url], check=True, capture_output=True, text=True
+        [*base, f"-d{int(seconds)}s", url, *run_args], check=True, capture_output=True, text=True
     )
     return parse(done.stdout, seconds=seconds, connections=connections)
