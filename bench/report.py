@@ -607,6 +607,15 @@ def queries_table(row: Row) -> str:
 # -- Files ----------------------------------------------------------------------------------------
 
 
+def engines_note(meta: dict[str, Any], rows: Sequence[Row]) -> str:
+    """How bipmkg ran: which SHACL engine validated, how many gunicorn workers served."""
+    engines = ", ".join(f"{r['dataset']} {r.get('validate_engine', '?')}" for r in rows)
+    return (
+        f"bipmkg's whole-graph validation engine (`BIPMKG_SHACL_ENGINE`): {engines}; "
+        f"`bipmkg serve` gunicorn workers: {meta.get('bipmkg_serve_workers', 'default')}."
+    )
+
+
 def markdown(meta: dict[str, Any], rows: Sequence[Row]) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     parts = [
@@ -622,6 +631,8 @@ def markdown(meta: dict[str, Any], rows: Sequence[Row]) -> str:
         f"Versions: {versions}.",
         "",
         "## Targets (issue 7)",
+        "",
+        engines_note(meta, rows),
         "",
         targets_table(rows),
         "",
@@ -710,6 +721,8 @@ def update_readme(readme: Path, latest: Path, rows: Sequence[Row], meta: dict[st
             f"Run of {meta['when']} ({meta['machine']}, medians of {meta['runs']} run(s); "
             f"every table, the per-metric and per-query times: "
             f"[bench/results/latest.md](bench/results/latest.md)).",
+            "",
+            engines_note(meta, rows),
             "",
             targets_table(rows),
             "",
