@@ -10,6 +10,7 @@ VENDOR := webapp/static/vendor
 ASSETS := $(VENDOR)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+SERVER ?= gunicorn
 
 .PHONY: help install assets browser build validate stats queries lint format test bench serve clean
 
@@ -68,6 +69,8 @@ test: install assets browser build lint ## Set up, lint, then run the whole test
 	$(BIN)/python -m pytest
 	@echo "== The web and API tests again, against a remote store (a real oxigraph serve on 127.0.0.1) =="
 	BIPMKG_TEST_BACKEND=remote $(BIN)/python -m pytest -m web
+	@echo "== The web and API tests again, served by granian (bipmkg serve --server granian) =="
+	BIPMKG_TEST_SERVER=granian $(BIN)/python -m pytest -m web
 
 # Benchmarks (README "Benchmarks"): SIZES="real 1e4 …" chooses the data sets, QUICK=1 checks the
 # harness in minutes; a full run (not QUICK) also copies its tables into README.md.
@@ -80,7 +83,7 @@ bench: install assets browser ## Benchmarks vs bare Oxigraph and rdflib peers (S
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(QUICK),--quick,--update-readme) $(BENCH_ARGS)
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
-	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT)
+	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT) --server $(SERVER)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info var node_modules $(VENDOR)

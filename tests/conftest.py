@@ -40,6 +40,7 @@ WEB_MODULES = frozenset(
         "test_reliability",
         "test_result_cache",
         "test_security",
+        "test_serve",
         "test_sparql_endpoint",
         "test_sparql_safety",
         "test_sparql_update",
@@ -60,7 +61,7 @@ QUERY_TIMEOUT_S = 3
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real `bipmkg serve` (gunicorn) over a store built from the curated graph."""
+    """A real `bipmkg serve` (gunicorn, or granian) over a store built from the curated graph."""
     base = tmp_path_factory.mktemp("server")
     build(base / "store")
     live = start_server(

@@ -1,4 +1,6 @@
-"""Start and stop a real `bipmkg serve` (gunicorn) on an ephemeral 127.0.0.1 port for tests.
+"""Start and stop a real `bipmkg serve` on an ephemeral 127.0.0.1 port for tests.
+
+The server is gunicorn, or granian with BIPMKG_TEST_SERVER=granian (the third run of `make test`).
 
 With BIPMKG_TEST_BACKEND=remote (the second run of `make test`), every store these helpers build
 lives in a real `oxigraph serve` (PyPI package `oxigraph`) started here on 127.0.0.1, one per
@@ -26,6 +28,8 @@ BACKEND = os.environ.get("BIPMKG_TEST_BACKEND", "embedded")
 #: The remote server's own deadline: a runaway query stops there too, not only in bipmkg.
 REMOTE_TIMEOUT_S = 6
 _REMOTES: dict[Path, tuple[subprocess.Popen[bytes], str]] = {}
+#: gunicorn (default) or granian: the HTTP server `bipmkg serve --server` runs in these tests.
+SERVER = os.environ.get("BIPMKG_TEST_SERVER", "gunicorn")
 
 
 def free_port() -> int:
@@ -134,7 +138,10 @@ def start_server(
     env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir), **settings}
     handle = open(log, "ab")  # noqa: SIM115 - lives as long as the server process
     process = subprocess.Popen(
-        [sys.executable, "-m", "bipmkg", "serve", "--port", str(port), "--store", str(store_dir)],
+        [
+            *(sys.executable, "-m", "bipmkg", "serve", "--server", SERVER),
+            *("--port", str(port), "--store", str(store_dir)),
+        ],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
