@@ -9,12 +9,13 @@ kept. The key's digest is also what /sparql sends as an ETag.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .engine import Engine, EngineResult
 
@@ -24,6 +25,14 @@ _VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 def is_volatile(text: str) -> bool:
     """Whether the query may answer differently on unchanged data (so must not be kept)."""
+    if len(text) <= 4096:
+        return _is_volatile(text)
+    return _VOLATILE.search(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_volatile(text: str) -> bool:
+    # Every kept answer asks this twice (its ETag, then its lookup) of texts sent again and again.
     return _VOLATILE.search(text) is not None
 
 
@@ -50,6 +59,17 @@ class CacheStats:
     bytes: int
     hits: int
     misses: int
+    #: Requests that waited for the same query already being evaluated and shared its answer.
+    shared: int
+
+
+@dataclass
+class _InFlight:
+    """One evaluation that identical requests arriving meanwhile wait for instead of repeating."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    result: EngineResult | None = None
+    error: BaseException | None = None
 
 
 class CachingEngine:
@@ -57,6 +77,10 @@ class CachingEngine:
 
     An answer larger than `max_bytes // 16` is not kept, so one large export cannot flush the
     cache of every small lookup. `max_bytes == 0` turns keeping off.
+
+    Identical requests that arrive while their query is being evaluated wait for that evaluation
+    and share its answer or its error (single flight): eight clients asking the same slow
+    aggregate at once cost one evaluation, not eight workers busy with the same work.
     """
 
     def __init__(self, inner: Engine, *, max_bytes: int, row_cap: int) -> None:
@@ -68,6 +92,8 @@ class CachingEngine:
         self._bytes = 0
         self._hits = 0
         self._misses = 0
+        self._shared = 0
+        self._in_flight: dict[tuple[str, float | None, int], _InFlight] = {}
         self._generation = 0  # bumped by each reload: an answer begun before it is not kept
         self._lock = threading.Lock()
 
@@ -105,25 +131,58 @@ class CachingEngine:
             named_graphs=named_graphs,
             row_cap=row_cap,
         )
-        generation = self._generation
-        if key is not None:
-            with self._lock:
-                kept = self._answers.get(key)
-                if kept is not None:
-                    self._answers.move_to_end(key)
-                    self._hits += 1
-                    return kept
+        if key is None:
+            return self.inner.run(
+                text,
+                fmt=fmt,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout_s=timeout_s,
+                row_cap=row_cap,
+            )
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+                self._hits += 1
+                return kept
+            generation = self._generation
+            # The deadline is part of what is shared: a request allowed longer does not inherit
+            # the time-out of one allowed less, and none joins an evaluation of an older build.
+            flight_key = (key, timeout_s, generation)
+            flight = self._in_flight.get(flight_key)
+            leading = flight is None
+            if flight is None:
+                flight = self._in_flight[flight_key] = _InFlight()
                 self._misses += 1
-        result = self.inner.run(
-            text,
-            fmt=fmt,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            timeout_s=timeout_s,
-            row_cap=row_cap,
-        )
-        if key is not None and len(result.body) <= self.max_entry_bytes:
-            self._keep(key, replace(result, cached=True), generation)
+            else:
+                self._shared += 1
+        if not leading:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            assert flight.result is not None
+            return replace(flight.result, cached=True)
+        try:
+            result = self.inner.run(
+                text,
+                fmt=fmt,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout_s=timeout_s,
+                row_cap=row_cap,
+            )
+            flight.result = result
+            if len(result.body) <= self.max_entry_bytes:
+                self._keep(key, replace(result, cached=True), generation)
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            # Kept before the flight ends: a request arriving in between finds the answer.
+            with self._lock:
+                self._in_flight.pop(flight_key, None)
+            flight.done.set()
         return result
 
     def _keep(self, key: str, result: EngineResult, generation: int) -> None:
@@ -147,7 +206,9 @@ class CachingEngine:
 
     def stats(self) -> CacheStats:
         with self._lock:
-            return CacheStats(len(self._answers), self._bytes, self._hits, self._misses)
+            return CacheStats(
+                len(self._answers), self._bytes, self._hits, self._misses, self._shared
+            )
 
     def reload(self, graphs: Sequence[str] | None = None) -> None:
         # Forgotten before and after: no answer of the old build outlives the reload, and an

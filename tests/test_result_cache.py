@@ -10,13 +10,13 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from live import BACKEND, Answer, LiveServer, build, http
 
-from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.engine import EngineResult, EngineSettings, QueryEngine, QueryTimeout
 from bipmkg.result_cache import CachingEngine, answer_key, is_volatile
 
 KEPT = BACKEND != "remote"
@@ -81,6 +81,42 @@ def test_refused_queries_are_refused_each_time(server: LiveServer) -> None:
     for _ in range(2):
         answer = get(server, query)
         assert answer.status == 400 and "SERVICE" in answer.text
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d }"
+
+
+def at_once(count: int, call: Callable[[int], Answer | EngineResult]) -> list[object]:
+    """`call(i)` in `count` threads released together; each thread's answer or exception."""
+    barrier = threading.Barrier(count)
+    outcomes: list[object] = [None] * count
+
+    def one(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = call(i)
+        except Exception as exc:  # noqa: BLE001 - the exception is the outcome under test
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return outcomes
+
+
+def test_identical_queries_arriving_together_are_evaluated_once(server: LiveServer) -> None:
+    query = SLOW + " # single flight over HTTP"
+    answers = at_once(4, lambda _: get(server, query))  # CLIENT_MAX_CONCURRENT is 4
+    assert all(isinstance(a, Answer) and a.status == 200 for a in answers), answers
+    bodies = {a.body for a in answers if isinstance(a, Answer)}
+    assert len(bodies) == 1
+    caches = sorted(a.headers["x-sparql-cache"] for a in answers if isinstance(a, Answer))
+    if KEPT:  # one process serves the tests: one evaluation, three answers shared with it
+        assert caches == ["hit"] * 3 + ["miss"]
+    else:
+        assert caches == ["miss"] * 4
 
 
 def test_volatility_and_keys() -> None:
@@ -160,6 +196,28 @@ def test_reload_forgets_and_an_answer_begun_before_it_is_not_kept(engine: QueryE
     worker.join(60)
     assert done.is_set()
     assert not cache.run(slow, fmt="json", timeout_s=30).cached
+
+
+def test_single_flight_shares_answers_and_errors_but_not_deadlines(engine: QueryEngine) -> None:
+    cache = CachingEngine(engine, max_bytes=1 << 20, row_cap=10_000)
+    results = at_once(5, lambda _: cache.run(SLOW + " # shared", fmt="json", timeout_s=30))
+    assert all(isinstance(r, EngineResult) for r in results), results
+    assert len({r.body for r in results if isinstance(r, EngineResult)}) == 1
+    assert sorted(r.cached for r in results if isinstance(r, EngineResult)) == [False] + [True] * 4
+    stats = cache.stats()
+    assert (stats.misses, stats.shared, stats.hits) == (1, 4, 0)
+
+    # A request allowed another time limit evaluates on its own.
+    text = SLOW + " # other deadlines"
+    at_once(2, lambda i: cache.run(text, fmt="json", timeout_s=30 + i))
+    assert cache.stats().misses == 3
+
+    # The evaluation's error is every waiter's: one time-out, not three.
+    failed = at_once(3, lambda _: cache.run(SLOW + " # too slow", fmt="json", timeout_s=0.05))
+    assert all(isinstance(f, QueryTimeout) for f in failed), failed
+    after = cache.stats()
+    assert (after.misses, after.shared) == (4, 6)
+    assert not cache.run(label_query(2), fmt="json").cached  # the engine still answers
 
 
 def test_off_when_the_budget_is_zero(engine: QueryEngine) -> None:

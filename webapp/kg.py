@@ -7,6 +7,8 @@ Opened once per server process by `init_app`, reached by views through `get_kg()
 from __future__ import annotations
 
 import atexit
+import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +136,15 @@ def get_kg() -> KnowledgeGraph:
 
 def _manifest_mtime(store_dir: Path) -> int:
     try:
-        return (store_dir / MANIFEST).stat().st_mtime_ns
+        return os.stat(_manifest_path(store_dir)).st_mtime_ns
     except OSError:
         return 0
+
+
+@functools.lru_cache(maxsize=16)
+def _manifest_path(store_dir: Path) -> str:
+    # Asked on every request: joining the path each time costs more than the stat itself.
+    return str(store_dir / MANIFEST)
 
 
 def _stored_graphs(store_dir: Path) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ its bodies with `body`, which refuses a chunked body over the limit instead of c
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 
 from flask import request
@@ -30,8 +31,26 @@ def body() -> bytes:
     return data
 
 
+#: Query strings up to this long are decoded once and remembered: clients send the same ones
+#: again and again, and every request decodes its query string twice (the check before any view,
+#: then the view's own reading).
+_MEMO_BYTES = 4096
+
+
 def pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
     """The name/value pairs of a query string or form body, percent-decoded as strict UTF-8."""
+    if len(raw) <= _MEMO_BYTES:
+        return list(_decoded_pairs(raw, where))
+    return list(_decode_pairs(raw, where))
+
+
+@functools.lru_cache(maxsize=1024)
+def _decoded_pairs(raw: bytes, where: str) -> tuple[tuple[str, str], ...]:
+    # A refusal raises, and lru_cache keeps no exception: it is decoded (and refused) each time.
+    return _decode_pairs(raw, where)
+
+
+def _decode_pairs(raw: bytes, where: str) -> tuple[tuple[str, str], ...]:
     decoded_pairs = []
     for field in raw.split(b"&"):
         if not field:
@@ -50,4 +69,4 @@ def pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
                     f"at {exc.start}: {exc.reason}); percent-encode the UTF-8 bytes of the text",
                 ) from exc
         decoded_pairs.append((decoded[0], decoded[1]))
-    return decoded_pairs
+    return tuple(decoded_pairs)
