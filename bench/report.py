@@ -608,11 +608,12 @@ def queries_table(row: Row) -> str:
 
 
 def engines_note(meta: dict[str, Any], rows: Sequence[Row]) -> str:
-    """How bipmkg ran: which SHACL engine validated, how many gunicorn workers served."""
+    """How bipmkg ran: which SHACL engine validated, which server and how many workers served."""
     engines = ", ".join(f"{r['dataset']} {r.get('validate_engine', '?')}" for r in rows)
     return (
         f"bipmkg's whole-graph validation engine (`BIPMKG_SHACL_ENGINE`): {engines}; "
-        f"`bipmkg serve` gunicorn workers: {meta.get('bipmkg_serve_workers', 'default')}."
+        f"`bipmkg serve` server: {meta.get('bipmkg_serve_server', 'gunicorn')}, "
+        f"workers: {meta.get('bipmkg_serve_workers', 'default')}."
     )
 
 

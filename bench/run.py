@@ -493,10 +493,14 @@ class Bench:
             # Start-up is cheap and is a target: time several fresh starts, keep the last.
             workers = self.args.serve_workers
             for _ in range(self.runs - 1):
-                running = servers.start_bipmkg(store_dir, logfile, workers=workers)
+                running = servers.start_bipmkg(
+                    store_dir, logfile, workers=workers, server=self.args.serve_server
+                )
                 starts.append(running.first_answer_s)
                 running.stop()
-            running = servers.start_bipmkg(store_dir, logfile, workers=workers)
+            running = servers.start_bipmkg(
+                store_dir, logfile, workers=workers, server=self.args.serve_server
+            )
         elif target == "oxigraph":
             location = folder / "oxigraph-db"
             result["load_s"] = servers.oxigraph_load(quads, location, logfile)
@@ -621,6 +625,7 @@ def versions() -> dict[str, str]:
         "pyrudof",
         "flask",
         "gunicorn",
+        "granian",
         "rdflib-endpoint",
         "uvicorn",
     ):
@@ -690,7 +695,12 @@ def main() -> int:
     parser.add_argument(
         "--serve-workers",
         type=int,
-        help="gunicorn workers of `bipmkg serve` (default: its own default, 1)",
+        help="worker processes of `bipmkg serve` (default: its own default, 1)",
+    )
+    parser.add_argument(
+        "--serve-server",
+        choices=("gunicorn", "granian"),
+        help="HTTP server of `bipmkg serve` (default: its own default, gunicorn)",
     )
     parser.add_argument(
         "--allow-huge", action="store_true", help=f"allow sizes above {HUGE:,} triples"
@@ -728,6 +738,7 @@ def main() -> int:
         "data_dir": str(config.data_dir()),
         "bipmkg_settings": servers.BIPMKG_BENCH_SETTINGS,
         "bipmkg_serve_workers": args.serve_workers or "default",
+        "bipmkg_serve_server": args.serve_server or "gunicorn",
     }
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bipmkg-bench-") as scratch:

@@ -178,8 +178,10 @@ def _start(
     raise RuntimeError(f"{name} did not answer within {timeout_s:g} s; see {log}")
 
 
-def start_bipmkg(store_dir: Path, log: Path, *, workers: int | None = None) -> Running:
-    """`bipmkg serve` with its defaults (one gunicorn worker) unless `workers` is given."""
+def start_bipmkg(
+    store_dir: Path, log: Path, *, workers: int | None = None, server: str | None = None
+) -> Running:
+    """`bipmkg serve` with its defaults (one gunicorn worker) unless `workers`/`server` say."""
     port = free_port()
     command = [
         sys.executable,
@@ -193,6 +195,8 @@ def start_bipmkg(store_dir: Path, log: Path, *, workers: int | None = None) -> R
     ]
     if workers is not None:
         command += ["--workers", str(workers)]
+    if server is not None:
+        command += ["--server", server]
     url = f"http://127.0.0.1:{port}/sparql"
     return _start("bipmkg", command, url, log, env=BIPMKG_BENCH_SETTINGS)
 
