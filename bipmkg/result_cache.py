@@ -97,6 +97,11 @@ class CachingEngine:
         self._generation = 0  # bumped by each reload: an answer begun before it is not kept
         self._lock = threading.Lock()
 
+    @property
+    def generation(self) -> int:
+        """Bumped each time the kept answers are forgotten (a reload or `clear`)."""
+        return self._generation
+
     def key(
         self,
         text: str,

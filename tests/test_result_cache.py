@@ -12,12 +12,14 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from live import BACKEND, Answer, LiveServer, build, http
 
 from bipmkg.engine import EngineResult, EngineSettings, QueryEngine, QueryTimeout
 from bipmkg.result_cache import CachingEngine, answer_key, is_volatile
+from webapp.replay import AnswerReplay
 
 KEPT = BACKEND != "remote"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -225,3 +227,124 @@ def test_off_when_the_budget_is_zero(engine: QueryEngine) -> None:
     for _ in range(2):
         assert not cache.run(label_query(3), fmt="json").cached
     assert cache.key(label_query(3), fmt="json") is None
+
+
+# -- Replayed answers (webapp.replay) -------------------------------------------------------------
+
+
+def test_a_replayed_answer_is_the_answer_flask_gave(server: LiveServer) -> None:
+    query = COUNT + " # replay headers"
+    first, second, third = (get(server, query) for _ in range(3))
+    assert first.body == second.body == third.body
+    if not KEPT:
+        return
+    assert [a.headers["x-sparql-cache"] for a in (first, second, third)] == ["miss", "hit", "hit"]
+    varying = {"x-sparql-cache", "date", "server", "connection", "keep-alive"}
+    same = {k: v for k, v in first.headers.items() if k not in varying}
+    assert {k: v for k, v in third.headers.items() if k not in varying} == same
+    assert "content-security-policy" in same and "etag" in same
+    csv = get(server, query, {"Accept": "text/csv"})
+    assert csv.headers["content-type"].startswith("text/csv") and csv.body != first.body
+
+
+class CountingApp:
+    """A WSGI app standing for Flask: answers 200 with an ETag, counting what reaches it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.status = "200 OK"
+        self.headers = [
+            ("Content-Type", "text/plain"),
+            ("ETag", 'W/"x"'),
+            ("X-SPARQL-Cache", "miss"),
+        ]
+        self.during: Callable[[], None] = lambda: None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.calls += 1
+        self.during()
+        body = f"answer {self.calls} to {environ.get('QUERY_STRING')}".encode()
+        start_response(self.status, [*self.headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def call(
+    app: Any, method: str = "GET", qs: str = "query=ASK%7B%7D", **extra: str
+) -> tuple[str, dict[str, str], bytes]:
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": "/sparql", "QUERY_STRING": qs, **extra}
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def test_replay_answers_repeats_and_forgets_them_when_the_store_changes(
+    engine: QueryEngine, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    cache = CachingEngine(engine, max_bytes=1 << 20, row_cap=10_000)
+    inner = CountingApp()
+    replay = AnswerReplay(inner, engine=cache, manifest_path=str(manifest), max_bytes=1 << 20)
+
+    status, headers, body = call(replay)
+    assert (status, inner.calls, headers["X-SPARQL-Cache"]) == ("200 OK", 1, "miss")
+    again = call(replay)
+    assert inner.calls == 1 and again[2] == body and again[1]["X-SPARQL-Cache"] == "hit"
+    assert {k: v for k, v in again[1].items() if k != "X-SPARQL-Cache"} == {
+        k: v for k, v in headers.items() if k != "X-SPARQL-Cache"
+    }
+    # Another text, another Accept, a conditional or non-GET request: Flask answers.
+    call(replay, qs="query=ASK%7B%7D+")
+    call(replay, HTTP_ACCEPT="text/csv")
+    call(replay, HTTP_IF_NONE_MATCH='W/"x"')
+    call(replay, "POST")
+    call(replay, "HEAD")
+    assert inner.calls == 6
+    call(replay, HTTP_ACCEPT="text/csv")
+    assert inner.calls == 6  # that Accept's answer is kept now
+
+    # A build or an update (the manifest changes), or the engine forgetting: asked again.
+    time.sleep(0.01)
+    manifest.write_text('{"built": 2}')
+    assert call(replay)[2] != body and inner.calls == 7
+    call(replay)
+    assert inner.calls == 7
+    cache.clear()
+    call(replay)
+    assert inner.calls == 8
+
+    # An answer during which the store changed is not kept, even once another request has
+    # seen the new store: it would be an answer of the old one.
+    def change_and_ask_meanwhile() -> None:
+        inner.during = lambda: None
+        cache.clear()
+        call(replay, qs="query=meanwhile")
+
+    inner.during = change_and_ask_meanwhile
+    call(replay, qs="query=ASK%7B%3Fs+%3Fp+%3Fo%7D")
+    assert inner.calls == 10
+    call(replay, qs="query=ASK%7B%3Fs+%3Fp+%3Fo%7D")
+    assert inner.calls == 11
+
+
+def test_replay_keeps_only_answers_the_engine_keeps(engine: QueryEngine, tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    cache = CachingEngine(engine, max_bytes=16 * 20, row_cap=10_000)
+    inner = CountingApp()
+    replay = AnswerReplay(inner, engine=cache, manifest_path=str(manifest), max_bytes=16 * 20)
+    for _ in range(2):
+        call(replay, qs="query=" + "x" * 40)  # its body is over 20 bytes: a sixteenth
+    assert inner.calls == 2
+    inner.headers = [("Content-Type", "text/plain")]  # no ETag: a volatile or remote answer
+    for _ in range(2):
+        call(replay, qs="q=1")
+    inner.status = "400 BAD REQUEST"
+    inner.headers = [("Content-Type", "text/plain"), ("ETag", 'W/"x"')]
+    for _ in range(2):
+        call(replay, qs="q=2")
+    assert inner.calls == 6

@@ -31,6 +31,7 @@ from bipmkg.store import (
 )
 
 from .limits import ClientLimits
+from .replay import AnswerReplay
 
 T = TypeVar("T")
 
@@ -88,6 +89,13 @@ def init_app(app: Flask) -> None:
         return
     atexit.register(engine.close)
     app.extensions["bipmkg"] = KnowledgeGraph(store_dir, engine, graphs, _manifest_mtime(store_dir))
+    if engine.max_bytes:
+        app.wsgi_app = AnswerReplay(  # type: ignore[method-assign]
+            app.wsgi_app,
+            engine=engine,
+            manifest_path=_manifest_path(store_dir),
+            max_bytes=engine.max_bytes,
+        )
 
 
 def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> CachingEngine:
