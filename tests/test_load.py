@@ -79,18 +79,19 @@ def mix(server: LiveServer) -> tuple[load.Request, ...]:
 
 def test_healthz_answers_at_once_while_every_worker_is_busy(server: LiveServer) -> None:
     # Every query worker held by a cartesian product until its deadline: /readyz, which asks the
-    # engine, is refused as busy; /healthz, which does not, answers at once.
+    # engine, is refused as busy; /healthz, which does not, answers at once. Each text differs:
+    # identical queries in flight would share one evaluation, hence one worker.
     product = load.RUNAWAY_QUERIES["cartesian product"]
-    runaway = load.sparql("runaway", product)
 
-    def hold() -> int:
+    def hold(n: int) -> int:
+        runaway = load.sparql("runaway", f"{product}\n# holder {n}")
         assert runaway.body is not None
         return http(
             "POST", f"{server.url}/sparql", data=runaway.body, headers=dict(runaway.headers)
         ).status
 
     with ThreadPoolExecutor(max_workers=QUERY_WORKERS) as pool:
-        held = [pool.submit(hold) for _ in range(QUERY_WORKERS)]
+        held = [pool.submit(hold, n) for n in range(QUERY_WORKERS)]
         time.sleep(0.5)
         started = time.monotonic()
         health = http("GET", f"{server.url}/healthz", timeout=10)
