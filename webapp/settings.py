@@ -29,6 +29,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Answers kept per build of the store, in MB of results (0: off; never for a remote).",
     ),
     Setting("WORKER_MEMORY_MB", 4096, "Address-space limit of a query worker; past it: 503."),
+    Setting(
+        "WORKER_RECYCLE_MB",
+        64,
+        "A query worker whose RSS grew by more than this since it opened the store is replaced "
+        "by a fresh one after its answer (0: never).",
+    ),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
     Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),
     Setting(
