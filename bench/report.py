@@ -57,7 +57,8 @@ def target(row: Row, name: str) -> Row:
 
 def rps(row: Row, name: str, query: str) -> float | None:
     load = target(row, name).get(f"wrk_{query}")
-    return load["requests_per_s"] if load else None
+    # None when no request finished even in the lengthened run: a rate of 0 would make no ratio.
+    return load["requests_per_s"] if load and load.get("requests", 1) > 0 else None
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -339,7 +340,7 @@ def load_table(rows: Sequence[Row]) -> str:
                         r["dataset"],
                         query,
                         name,
-                        load["requests_per_s"],
+                        requests_cell(load),
                         load["p50_ms"],
                         load["p99_ms"],
                         errors,
@@ -347,6 +348,13 @@ def load_table(rows: Sequence[Row]) -> str:
                     ]
                 )
     return table(header, lines)
+
+
+def requests_cell(load: Row) -> object:
+    """The rate, or how few finished when the run (lengthened by bench/wrk.py) was too short."""
+    if load["requests"] >= load["connections"]:
+        return load["requests_per_s"]
+    return f"{load['requests']} finished in {load['seconds']} s"
 
 
 def startup_table(rows: Sequence[Row]) -> str:
