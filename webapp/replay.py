@@ -115,10 +115,13 @@ class AnswerReplay:
             (name, "hit") if name.lower() == "x-sparql-cache" else (name, value)
             for name, value in headers
         ]
-        with self._lock:
-            # Kept only if nothing changed while Flask answered: not an answer of an older build.
-            if state == self._state and state == self._current_state():
-                self._keep(request, Replayable(status, replayed, body))
+        # Kept only if nothing changed while Flask answered: not an answer of an older build. The
+        # stat is made before taking the lock (it releases the GIL; other threads would queue on
+        # the lock meanwhile); a change seen after it by another request clears what is kept.
+        if state == self._current_state():
+            with self._lock:
+                if state == self._state:
+                    self._keep(request, Replayable(status, replayed, body))
         return [body]
 
     @staticmethod
