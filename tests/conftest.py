@@ -28,6 +28,7 @@ def report(graph: Graph) -> ValidationReport:
 #: (BIPMKG_TEST_BACKEND=remote, a real `oxigraph serve`), selected with `-m web`.
 WEB_MODULES = frozenset(
     {
+        "test_bad_input",
         "test_durability",
         "test_graph_page",
         "test_injection",

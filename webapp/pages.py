@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.parse
 from pathlib import Path
 
 from flask import (
@@ -97,12 +98,28 @@ def switch_language(code: str) -> Response:
     """Set the page language and go back; `next` must be a path on this site."""
     if code not in LANGUAGES:
         abort(404, f"no language {code!r}; use {' or '.join(LANGUAGES)}")
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    response = redirect(target, code=303)
+    response = redirect(same_site_path(request.args.get("next", "/")), code=303)
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response  # type: ignore[return-value]
+
+
+#: What may stay as it is in a redirect target: RFC 3986's reserved and unreserved characters,
+#: and `%` so that escapes already there are kept, not escaped twice.
+_URL_SAFE = "/?#[]@!$&'()*+,;=:-._~%"
+
+
+def same_site_path(target: str) -> str:
+    """`target` as a path on this site, as the browser will read it; "/" if it is not one.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/<TAB>/evil`
+    and `/\\evil` would leave the site; and werkzeug refuses a newline in a header (a 500).
+    Every character outside `_URL_SAFE` is percent-encoded first, so nothing is dropped or
+    reinterpreted after the check: what is checked is what the browser follows.
+    """
+    quoted = urllib.parse.quote(target, safe=_URL_SAFE)
+    if not quoted.startswith("/") or quoted.startswith("//"):
+        return "/"
+    return quoted
 
 
 @bp.get("/query")
