@@ -37,6 +37,10 @@ class QueryAborted(BipmkgError):
     """The worker evaluating the query ended (memory limit or crash); the query was stopped."""
 
 
+class SandboxRefused(QueryAborted):
+    """A worker could not confine itself as the settings require (`bipmkg.sandbox`)."""
+
+
 class EngineBusy(BipmkgError):
     """Every worker stayed busy for as long as a query may run."""
 
@@ -49,6 +53,7 @@ class EngineSettings:
     row_cap: int = 10_000
     memory_limit_mb: int = 4096
     recycle_mb: int = 64  # growth of a worker's RSS since it opened the store; 0: never recycled
+    sandbox: bool = True  # workers confine themselves (bipmkg.sandbox); setting WORKER_SANDBOX
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class _Worker:
     conn: Connection
     started: float = field(default_factory=time.monotonic)
     opened_kb: int = 0  # its RSS once the store was open
+    confinement: str = ""  # what bipmkg.sandbox applied; "" when unconfined
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -110,10 +116,16 @@ def _rss_kb() -> int:
 _PAGE_KB = resource.getpagesize() // 1024
 
 
-def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
+def refuse_start(conn: Connection, reason: str) -> None:
+    """Tell the engine this worker cannot confine itself, so it will not serve."""
+    conn.send(("sandbox", reason))
+
+
+def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinement: str) -> None:
     """Worker loop: open the store read-only, answer requests until told to stop.
 
-    The ready message and every answer carry the worker's RSS in kB, for recycling.
+    The ready message carries the worker's RSS in kB (every answer does too, for recycling) and
+    what confines it.
     """
     import pyoxigraph as ox
 
@@ -122,7 +134,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int) -> None:
 
     _limit_memory(memory_limit_mb)
     store = open_store(Path(store_dir))
-    conn.send(("ready", _rss_kb()))
+    conn.send(("ready", (_rss_kb(), confinement)))
     while True:
         try:
             request = conn.recv()
@@ -237,6 +249,7 @@ class QueryEngine:
                 str(child_sock.fileno()),
                 str(self.settings.store_dir),
                 str(self.settings.memory_limit_mb),
+                "1" if self.settings.sandbox else "0",
             ],
             pass_fds=[child_sock.fileno()],
             stdin=subprocess.DEVNULL,
@@ -250,17 +263,30 @@ class QueryEngine:
             process.kill()
             raise QueryAborted("a query worker did not start within 60 s")
         try:
-            status, opened_kb = parent.recv()
+            status, detail = parent.recv()
         except (EOFError, OSError) as exc:
             process.kill()
             raise QueryAborted(
                 "a query worker ended while opening the store; is the store readable and the "
                 f"worker memory limit ({self.settings.memory_limit_mb} MB) large enough?"
             ) from exc
+        if status == "sandbox":
+            process.wait(5)
+            raise SandboxRefused(
+                f"a query worker could not confine itself ({detail}); queries are not evaluated "
+                "unconfined unless the setting WORKER_SANDBOX is 0 (see SECURITY.md)"
+            )
         if status != "ready":
             raise QueryAborted(f"a query worker failed to start: {status}")
-        worker.opened_kb = int(opened_kb)
+        worker.opened_kb, worker.confinement = int(detail[0]), str(detail[1])
         return worker
+
+    @property
+    def confinement(self) -> str:
+        """What confines the workers (the same for all): for /healthz and the start-up log."""
+        with self._idle.mutex:
+            workers = list(self._idle.queue)
+        return workers[0].confinement if workers else ""
 
     def run(
         self,

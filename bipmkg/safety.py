@@ -5,6 +5,13 @@ SPARQL's SERVICE, LOAD and FROM/FROM NAMED name resources an engine may fetch. W
 strings, IRIs and comments set aside, so a keyword inside a literal or an IRI is not mistaken for
 one, and a keyword in the query is never missed because of case or layout.
 
+A parser may read escapes the checker does not: the SPARQL grammar allows `\\u` and `\\U` escapes
+in IRIs and strings (Oxigraph decodes them there), and rdflib decodes them everywhere in the text
+before parsing. Every check is therefore made on each reading a parser may make (`readings`):
+the text as written, with escaped IRIs read as IRIs, and the text with every escape decoded. A
+query passes only if every reading passes. (Behind the checks, the processes that evaluate
+queries cannot reach the network at all: `bipmkg.sandbox`.)
+
 The same reading refuses a query nested deeper than a limit (brackets and `!`) or holding more
 operators than another, before any parser sees it: parsers recurse on nesting and on chains of
 operators, and thousands of either overflow their stack (a crash of the worker, or of a whole
@@ -44,7 +51,7 @@ _TOKEN = re.compile(
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
   | (?P<name>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+(?::[\w\-.:%\\\u00B7-\uFFFF]*+)?
             |:[\w\-.:%\\\u00B7-\uFFFF]*+)
@@ -52,6 +59,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _WORD = re.compile(r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<ws>\s+)|(?P<other>.)", re.DOTALL)
 _OPENING = frozenset("({[")
 _CLOSING = frozenset(")}]")
@@ -71,6 +79,29 @@ class QueryCheck:
     form: str  # SELECT, CONSTRUCT, ASK, DESCRIBE, or "" if none was found
     from_graphs: tuple[str, ...]
     from_named_graphs: tuple[str, ...]
+
+
+def decode_escapes(text: str) -> str:
+    """The text with every `\\u` and `\\U` escape replaced by its character (rdflib's reading).
+
+    An escape that names no character (a surrogate, past U+10FFFF) is an error.
+    """
+
+    def character(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise QueryError(
+                f"the escape {match.group()} at character {match.start() + 1} names no character"
+            )
+        return chr(code)
+
+    return _ESCAPE.sub(character, text)
+
+
+def readings(text: str) -> tuple[str, ...]:
+    """Each text a SPARQL parser may read for this one: as written, and with escapes decoded."""
+    decoded = decode_escapes(text)
+    return (text,) if decoded == text else (text, decoded)
 
 
 def tokens(text: str) -> Iterator[Token]:
@@ -163,8 +194,20 @@ def check_query(
     """Accept a read-only query that names only stored graphs; raise QueryError otherwise.
 
     `max_depth` bounds the nesting of brackets and `!`, `max_operators` the number of operators
-    (0: no bound): both before any parser sees the text, since parsers recurse on them.
+    (0: no bound): both before any parser sees the text, since parsers recurse on them. Every
+    reading of the text (`readings`) must pass; what is learnt comes from the decoded one.
     """
+    check = QueryCheck("", (), ())
+    for reading in readings(text):
+        check = _check_reading(
+            reading, stored_graphs=stored_graphs, max_depth=max_depth, max_operators=max_operators
+        )
+    return check
+
+
+def _check_reading(
+    text: str, *, stored_graphs: Collection[str], max_depth: int, max_operators: int
+) -> QueryCheck:
     form = ""
     from_graphs: list[str] = []
     from_named: list[str] = []
@@ -216,7 +259,7 @@ def check_query(
                     f"FROM{' NAMED' if named else ''} at character {token.position + 1} must be "
                     "followed by a full IRI of a stored graph"
                 )
-            iri = target.text[1:-1]
+            iri = decode_escapes(target.text[1:-1])
             check_graphs([iri], stored_graphs=stored_graphs, parameter="FROM")
             (from_named if named else from_graphs).append(iri)
     # No query form: not valid SPARQL; the engine's parser reports where it fails.

@@ -33,7 +33,7 @@ from .dataset import check_literals, graph_iri, parse_file
 from .errors import DataLoadError, QueryError, StorageError, StorageFull
 from .namespaces import GRAPH_BASE
 from .neighbourhood import Change as Delta
-from .safety import tokens
+from .safety import readings, tokens
 from .store import BuildResult, ValidationFailed, build_store, read_manifest
 from .validate import validate_change
 
@@ -80,7 +80,13 @@ class RecoveryResult:
 
 
 def check_update(text: str) -> None:
-    """Refuse LOAD, SERVICE, CREATE and whole-store DROP/CLEAR before anything runs."""
+    """Refuse LOAD, SERVICE, CREATE and whole-store DROP/CLEAR before anything runs, in every
+    reading a parser may make of the text (rdflib decodes `\\u` escapes everywhere first)."""
+    for reading in readings(text):
+        _check_update_reading(reading)
+
+
+def _check_update_reading(text: str) -> None:
     stream = [t for t in tokens(text) if t.kind == "word"]
     for index, token in enumerate(stream):
         word = token.text.upper()

@@ -1,6 +1,9 @@
-"""Entry point of a query worker process: `python -m bipmkg.worker FD STORE_DIR MEMORY_MB`.
+"""Entry point of a query worker process: `python -m bipmkg.worker FD STORE_DIR MEMORY_MB SANDBOX`.
 
-Started by `bipmkg.engine.QueryEngine`; talks to it over the inherited socket FD. The worker loop
+Started by `bipmkg.engine.QueryEngine`; talks to it over the inherited socket FD. With SANDBOX
+"1" the process confines itself (`bipmkg.sandbox`: no network, files readable only in the store
+and the interpreter's folders) in its main thread, before the loop's thread exists, so that the
+loop and every thread Oxigraph starts inherit the confinement. The worker loop
 runs in a thread with a large stack: Oxigraph's parser and evaluator recurse on the query's
 structure, and a long chain (thousands of `&&`, `UNION` or `BIND`) overflowed the main thread's
 8 MB stack, killing the worker; with room to recurse such a query ends at the deadline instead.
@@ -12,7 +15,7 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 
-from .engine import worker_main
+from .engine import refuse_start, worker_main
 
 #: Address space reserved for the evaluating thread's stack. It counts towards WORKER_MEMORY_MB
 #: (pages are only used as deep as a query goes), so it is kept modest: 64 MB lets Oxigraph parse
@@ -21,11 +24,26 @@ from .engine import worker_main
 STACK_BYTES = 64 * 1024 * 1024
 
 if __name__ == "__main__":
-    fd, store_dir, memory_mb = sys.argv[1], sys.argv[2], sys.argv[3]
+    fd, store_dir, memory_mb, sandboxed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    conn = Connection(int(fd))
+    confinement = ""
+    if sandboxed == "1":
+        from pathlib import Path
+
+        import pyoxigraph  # noqa: F401  (loaded before confinement: its library is large)
+
+        from . import formats, results, store  # noqa: F401
+        from .sandbox import SandboxUnavailable, confine
+
+        try:
+            confinement = confine([Path(store_dir)]).describe()
+        except SandboxUnavailable as exc:
+            refuse_start(conn, str(exc))
+            sys.exit(3)
     threading.stack_size(STACK_BYTES)
     loop = threading.Thread(
         target=worker_main,
-        args=(Connection(int(fd)), store_dir, int(memory_mb)),
+        args=(conn, store_dir, int(memory_mb), confinement),
         name="bipmkg-query-worker",
     )
     loop.start()

@@ -123,6 +123,7 @@ def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> Cachin
                 row_cap=row_cap,
                 memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
                 recycle_mb=int(app.config["WORKER_RECYCLE_MB"]),
+                sandbox=bool(int(app.config["WORKER_SANDBOX"])),
             )
         )
     return CachingEngine(inner, max_bytes=cache_bytes, row_cap=row_cap)

@@ -35,6 +35,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A query worker whose RSS grew by more than this since it opened the store is replaced "
         "by a fresh one after its answer (0: never).",
     ),
+    Setting(
+        "WORKER_SANDBOX",
+        1,
+        "1: the processes that evaluate queries and updates confine themselves (no network, "
+        "files readable only in the store and data folders) and refuse to start if the kernel "
+        "cannot; 0: unconfined (SECURITY.md).",
+    ),
     Setting("MAX_BODY_BYTES", 1_048_576, "Largest request body accepted; past it: 413."),
     Setting("MAX_QUERY_CHARS", 100_000, "Longest query text accepted; past it: 413."),
     Setting(
