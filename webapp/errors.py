@@ -2,13 +2,15 @@
 
 Anything not listed here is a bug and stays a 500. A data folder that refuses a curator's write
 answers 507 Insufficient Storage when the disk is full, 503 when it is read-only or failing:
-the server is fine and reads go on, but it cannot store the change now.
+the server is fine and reads go on, but it cannot store the change now. A request body whose
+chunked framing is malformed (a bad chunk size, a missing terminator, the end cut off) is the
+client's fault: 400, and the connection is closed, since where the next request starts is unknown.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from bipmkg.engine import EngineBusy, QueryAborted, QueryTimeout
 from bipmkg.errors import BipmkgError, DataLoadError, QueryError, StorageError, StorageFull
@@ -40,6 +42,28 @@ STATUS_OF: tuple[tuple[type[BipmkgError], int], ...] = (
 )
 
 
+def malformed_body_errors() -> tuple[type[Exception], ...]:
+    """What the HTTP server raises while the app reads a body with malformed chunked framing.
+
+    gunicorn raises its own parse errors (InvalidChunkSize, ChunkMissingTerminator…) and
+    NoMoreData from `wsgi.input`; other servers raise none of them.
+    """
+    try:
+        from gunicorn.http.errors import NoMoreData, ParseException  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - gunicorn is a dependency; granian needs none
+        return ()
+    return (ParseException, NoMoreData)
+
+
+def malformed_body(detail: str) -> Response:
+    return error_response(
+        400,
+        f"the request body is malformed ({detail}): send a Content-Length, or valid chunked "
+        "transfer coding ending with a zero-size chunk",
+        {"Connection": "close"},
+    )
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     response = Response(f"{status} {message}\n", status=status, mimetype="text/plain")
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -62,8 +86,16 @@ def init_app(app: Flask) -> None:
     def on_http_error(exc: HTTPError) -> Response:
         return error_response(exc.status, exc.message, exc.headers)
 
+    for kind in malformed_body_errors():
+
+        @app.errorhandler(kind)
+        def on_malformed_body(exc: Exception) -> Response:
+            return malformed_body(f"{type(exc).__name__}: {exc}")
+
     @app.errorhandler(HTTPException)
     def on_werkzeug_error(exc: HTTPException) -> Response:
+        if isinstance(exc, ClientDisconnected):
+            return malformed_body("it ended before its declared length or final chunk")
         status = exc.code or 500
         message = exc.description or exc.name
         if status == 413:

@@ -16,19 +16,41 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import HTTPError
 
+#: The servers whose request body raises when chunked framing is malformed: gunicorn (its
+#: ParseException, answered 400 by webapp.errors) and werkzeug's development server. granian
+#: (2.8) ends the body silently at the fault instead: the app cannot tell the rest is missing.
+_CHUNK_CHECKING_INPUTS = ("gunicorn.", "werkzeug.")
 
-def body() -> bytes:
+
+def body(*, writes: bool = False) -> bytes:
     """The request body; 413 past MAX_BODY_BYTES, whether or not a Content-Length was sent.
 
     werkzeug refuses a declared length over the limit, but stops reading a chunked body at the
-    limit and returns what it read: the query would be cut short, not refused.
+    limit and returns what it read: the query would be cut short, not refused. A body that
+    `writes` the data must be known whole: chunked, it is refused (411) unless the server
+    checks the chunks, because a PUT of a body cut short at a bad chunk would replace a file
+    with part of it.
     """
+    if writes and request.content_length is None and _chunked() and not _chunks_checked():
+        raise HTTPError(
+            411,
+            "send a curator's change with a Content-Length: this HTTP server cannot tell a "
+            "malformed chunked body from a complete one",
+        )
     data = request.get_data(cache=False)
     limit = request.max_content_length
     if limit is not None and request.content_length is None and len(data) >= limit:
         if request.environ["wsgi.input"].read(1):
             raise RequestEntityTooLarge()
     return data
+
+
+def _chunked() -> bool:
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def _chunks_checked() -> bool:
+    return type(request.environ["wsgi.input"]).__module__.startswith(_CHUNK_CHECKING_INPUTS)
 
 
 #: Query strings up to this long are decoded once and remembered: clients send the same ones

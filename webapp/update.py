@@ -20,6 +20,7 @@ from bipmkg.export import load_context
 
 from .errors import HTTPError
 from .kg import KnowledgeGraph, get_kg
+from .params import body, pairs
 
 if TYPE_CHECKING:
     from bipmkg.update import UpdateResult
@@ -58,11 +59,12 @@ def update() -> Response:
     _require_curator()
     if request.mimetype == "application/sparql-update":
         try:
-            text = request.get_data(cache=False).decode("utf-8")
+            text = body(writes=True).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise HTTPError(400, f"the update body is not valid UTF-8: {exc}") from exc
     elif request.mimetype == "application/x-www-form-urlencoded":
-        text = request.form.get("update", "")
+        fields = pairs(body(writes=True), "form body")
+        text = next((value for name, value in fields if name == "update"), "")
     else:
         raise HTTPError(
             415,
@@ -94,12 +96,12 @@ def upload() -> Response:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise HTTPError(415, f"uploads are read as UTF-8, not {charset}")
-    body = request.get_data(cache=False)
-    if not body.strip():
+    data = body(writes=True)
+    if not data.strip():
         raise HTTPError(400, "the upload is empty")
     kg = get_kg()
     result = apply_upload(
-        body,
+        data,
         request.mimetype,
         graph=graph,
         replace=request.method == "PUT",
