@@ -242,10 +242,27 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.threads < 1:
         raise BipmkgError("--workers and --threads must be at least 1")
     env = {**os.environ, "BIPMKG_STORE_DIR": str(store)}
+    # Links and redirects name this origin, never the request's Host header (webapp.origin).
+    env.setdefault("BIPMKG_BASE_URL", base_url(args.host, args.port))
+    if env["BIPMKG_BASE_URL"] == base_url(args.host, args.port) and args.host in WILDCARDS:
+        print(
+            f"Links will name {env['BIPMKG_BASE_URL']}: set BIPMKG_BASE_URL to the address "
+            "clients use",
+            flush=True,
+        )
     command = [sys.executable, "-m", *server_arguments(args)]
     print(f"Serving on http://{args.host}:{args.port}/ (store {store}, {args.server})", flush=True)
     os.execve(sys.executable, command, env)
     return EXIT_ERROR  # not reached: execve replaces the process
+
+
+#: Addresses that bind every interface: no client reaches the server by that name.
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def base_url(host: str, port: int) -> str:
+    """The default public origin (BIPMKG_BASE_URL) of a server bound to `host`:`port`."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def server_arguments(args: argparse.Namespace) -> list[str]:

@@ -24,6 +24,7 @@ from . import (
     sparql,
     update,
 )
+from .origin import DEFAULT_BASE_URL, PublicOrigin, parse_base_url
 from .settings import defaults
 
 
@@ -34,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    origin = parse_base_url(str(app.config["BASE_URL"]) or DEFAULT_BASE_URL)
+    app.wsgi_app = PublicOrigin(app.wsgi_app, origin)  # type: ignore[method-assign]
     update.init_app(app)  # settles a write cut short by a crash before the store is opened
     kg.init_app(app)
     errors.init_app(app)

@@ -17,9 +17,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .errors import HTTPError
 
 #: The servers whose request body raises when chunked framing is malformed: gunicorn (its
-#: ParseException, answered 400 by webapp.errors) and werkzeug's development server. granian
-#: (2.8) ends the body silently at the fault instead: the app cannot tell the rest is missing.
+#: ParseException, answered 400 by webapp.errors) and werkzeug's development server. granian's
+#: WSGI interface (2.8) ends the body silently at the fault instead: the app cannot tell the rest
+#: is missing. A front that reads the whole body first says it checked the framing by setting
+#: `CHUNKS_CHECKED` in the environment.
 _CHUNK_CHECKING_INPUTS = ("gunicorn.", "werkzeug.")
+CHUNKS_CHECKED = "bipmkg.chunks_checked"
 
 
 def body(*, writes: bool = False) -> bytes:
@@ -50,6 +53,8 @@ def _chunked() -> bool:
 
 
 def _chunks_checked() -> bool:
+    if request.environ.get(CHUNKS_CHECKED):
+        return True
     return type(request.environ["wsgi.input"]).__module__.startswith(_CHUNK_CHECKING_INPUTS)
 
 

@@ -6,17 +6,20 @@ document.addEventListener("DOMContentLoaded", async () => {
   const answer = await fetch(host.dataset.examples);
   const { prefixes, queries } = await answer.json();
   const byName = new Map(queries.map((q) => [q.name, q]));
+  // The endpoint of the origin the browser is on: the page names it as a path, so that a page
+  // reached as localhost or by another name still queries its own origin (CSP connect-src).
+  const endpoint = new URL(host.dataset.endpoint, document.baseURI).href;
   const prologue = Object.entries(prefixes)
     .map(([prefix, iri]) => `PREFIX ${prefix}: <${iri}>`)
     .join("\n");
 
   Yasgui.Yasqe.defaults.value = `${prologue}\n\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 10\n`;
   const yasgui = new Yasgui(host, {
-    requestConfig: { endpoint: host.dataset.endpoint, method: "POST" },
+    requestConfig: { endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     populateFromUrl: true,
     autofocus: false,
-    endpointCatalogueOptions: { getData: () => [{ endpoint: host.dataset.endpoint }] },
+    endpointCatalogueOptions: { getData: () => [{ endpoint }] },
   });
   window.bipmkgYasgui = yasgui;
 
