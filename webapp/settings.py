@@ -67,6 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATA_DIR", "", "Folder of curated Turtle that /update writes back (default: graph_data)."
     ),
+    Setting(
+        "BASE_URL",
+        "",
+        "Public origin of the server, as clients reach it (https://kg.example.org): links, "
+        "redirects and the service and VoID descriptions name it, never the request's Host "
+        "(default: http://HOST:PORT of `bipmkg serve`, else http://127.0.0.1:5000).",
+    ),
 )
 
 
