@@ -49,7 +49,9 @@ class Clients:
     """`threads` client threads that each send `requests` in turn, starting at different places.
 
     `ok` are the statuses that count as success; `pause_s` is a wait between two requests (a
-    prober rather than a load).
+    prober rather than a load); `sources` are local addresses the threads' sockets are bound to
+    in turn (127.0.0.2, 127.0.0.3… on loopback), so that the server, which knows clients by
+    address, sees each as another client.
     """
 
     name: str
@@ -57,6 +59,7 @@ class Clients:
     threads: int = 1
     pause_s: float = 0.0
     ok: frozenset[int] = OK
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,17 +153,20 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 class _Connection:
     """One keep-alive connection; reopened when the server closed an idle one."""
 
-    def __init__(self, url: str, timeout_s: float) -> None:
+    def __init__(self, url: str, timeout_s: float, source: str = "") -> None:
         parts = urllib.parse.urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.timeout_s = timeout_s
+        self.source = (source, 0) if source else None
         self.conn: http.client.HTTPConnection | None = None
 
     def send(self, request: Request) -> tuple[int, bytes]:
         for attempt in (1, 2):
             fresh = self.conn is None
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+                self.conn = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout_s, source_address=self.source
+                )
             try:
                 self.conn.request(
                     request.method, request.path, body=request.body, headers=dict(request.headers)
@@ -192,8 +198,8 @@ def run(
     started = time.perf_counter()
     stop_at = started + seconds
 
-    def client(group: Clients, offset: int) -> None:
-        connection = _Connection(url, timeout_s)
+    def client(group: Clients, offset: int, source: str) -> None:
+        connection = _Connection(url, timeout_s, source)
         n = offset
         try:
             while time.perf_counter() < stop_at:
@@ -228,7 +234,11 @@ def run(
     threads = [
         threading.Thread(
             target=client,
-            args=(group, i * max(1, len(group.requests) // max(1, group.threads))),
+            args=(
+                group,
+                i * max(1, len(group.requests) // max(1, group.threads)),
+                group.sources[i % len(group.sources)] if group.sources else "",
+            ),
             name=f"load-{group.name}-{i}",
             daemon=True,
         )

@@ -119,6 +119,15 @@ class CachingEngine:
             text, fmt=fmt, default_graphs=default_graphs, named_graphs=named_graphs, row_cap=cap
         )
 
+    def lookup(self, key: str) -> EngineResult | None:
+        """The answer kept under `key` (from `key()`), if any: no evaluation, no worker."""
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is not None:
+                self._answers.move_to_end(key)
+                self._hits += 1
+            return kept
+
     def run(
         self,
         text: str,

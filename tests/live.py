@@ -192,3 +192,32 @@ def http(
             )
     except urllib.error.HTTPError as error:
         return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def http_from(
+    source: str,
+    method: str,
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Answer:
+    """`http`, from the loopback address `source` (127.0.0.2, 127.0.0.3…): the server, which
+    knows clients by address, sees another client; loopback reaches 127.0.0.1 from any 127/8."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=timeout, source_address=(source, 0)
+    )
+    try:
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        conn.request(method, target or "/", body=data, headers=headers or {})
+        response = conn.getresponse()
+        return Answer(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        conn.close()

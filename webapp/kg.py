@@ -76,6 +76,9 @@ def init_app(app: Flask) -> None:
     app.extensions["bipmkg-limits"] = ClientLimits(
         max_concurrent=int(app.config["CLIENT_MAX_CONCURRENT"]),
         seconds_per_minute=float(app.config["CLIENT_QUERY_SECONDS"]),
+        workers=int(app.config["QUERY_WORKERS"]),
+        waiting=int(app.config["SPARQL_WAITING"]),
+        max_wait_s=float(app.config["QUERY_TIMEOUT_S"]),
     )
     store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
     try:
@@ -104,7 +107,9 @@ def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> Cachin
     Answers are kept per build (RESULT_CACHE_MB) when bipmkg owns the store; a remote server may
     be written by other clients than bipmkg, so its answers are never kept.
     """
-    workers = int(app.config["QUERY_WORKERS"])
+    # /sparql's fair gate lets at most QUERY_WORKERS of its queries in at once (webapp.fairness);
+    # the PAGE_WORKERS beyond them are therefore always there for the site's own queries.
+    workers = int(app.config["QUERY_WORKERS"]) + max(0, int(app.config["PAGE_WORKERS"]))
     timeout_s = float(app.config["QUERY_TIMEOUT_S"])
     row_cap = int(app.config["ROW_CAP"])
     cache_bytes = int(float(app.config["RESULT_CACHE_MB"]) * 1024 * 1024)

@@ -1,7 +1,8 @@
-"""Per-client limits on /sparql: queries at once, and query-seconds per minute.
+"""Per-client limits on /sparql: query-seconds per minute, and a fair share of the workers.
 
-One client (by address) cannot hold every worker or keep the engine busy for others: past either
-limit it gets 429 with Retry-After. The counts are kept per server process.
+Past the query-time budget a client gets 429 with Retry-After. How many queries one client runs
+at once, whose turn is next and how many may wait is the fair gate's (webapp.fairness). The
+counts are kept per server process.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .errors import HTTPError
+from .fairness import FairGate
 
 WINDOW_S = 60.0
 
 
 @dataclass
 class _Client:
-    active: int = 0
     spent: deque[tuple[float, float]] = field(default_factory=deque)  # (finished at, seconds)
     # Kept beside the window so that a busy client costs O(1) per query, not a sum over the
     # thousands of queries it ran in the last minute.
@@ -29,9 +30,20 @@ class _Client:
 
 
 class ClientLimits:
-    def __init__(self, *, max_concurrent: int, seconds_per_minute: float) -> None:
+    def __init__(
+        self,
+        *,
+        max_concurrent: int,
+        seconds_per_minute: float,
+        workers: int = 3,
+        waiting: int = 3,
+        max_wait_s: float = 10.0,
+    ) -> None:
         self.max_concurrent = max_concurrent
         self.seconds_per_minute = seconds_per_minute
+        self.gate = FairGate(
+            workers=workers, waiting=waiting, client_limit=max_concurrent, max_wait_s=max_wait_s
+        )
         self._clients: dict[str, _Client] = {}
         self._lock = threading.Lock()
 
@@ -44,13 +56,6 @@ class ClientLimits:
                 state.total -= state.spent.popleft()[1]
             if not state.spent:
                 state.total = 0.0  # no drift from the float subtractions
-            if self.max_concurrent and state.active >= self.max_concurrent:
-                raise HTTPError(
-                    429,
-                    f"at most {self.max_concurrent} queries at once per client "
-                    "(setting CLIENT_MAX_CONCURRENT); wait for one to finish",
-                    {"Retry-After": "1"},
-                )
             used = state.total
             if self.seconds_per_minute and used >= self.seconds_per_minute:
                 wait = math.ceil(state.spent[0][0] + WINDOW_S - now)
@@ -60,13 +65,14 @@ class ClientLimits:
                     f"is {self.seconds_per_minute:g} s (setting CLIENT_QUERY_SECONDS)",
                     {"Retry-After": str(max(1, wait))},
                 )
-            state.active += 1
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            finished = time.monotonic()
-            with self._lock:
-                state.active -= 1
-                state.spent.append((finished, finished - started))
-                state.total += finished - started
+        with self.gate.hold(client):
+            # Counted from its turn: time spent waiting for a worker is not the client's doing.
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                finished = time.monotonic()
+                with self._lock:
+                    state = self._clients.setdefault(client, _Client())
+                    state.spent.append((finished, finished - started))
+                    state.total += finished - started

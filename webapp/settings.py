@@ -21,7 +21,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_DIR", "", "Folder of the built Oxigraph store (default: var/store)."),
     Setting("QUERY_TIMEOUT_S", 10.0, "Deadline of one SPARQL query in seconds; past it: 503."),
-    Setting("QUERY_WORKERS", 3, "Worker processes that evaluate queries (per server process)."),
+    Setting(
+        "QUERY_WORKERS",
+        3,
+        "Worker processes that evaluate /sparql queries (per server process; PAGE_WORKERS more "
+        "serve the site's pages).",
+    ),
     Setting("ROW_CAP", 10_000, "Most rows (or triples) one answer holds; reported when applied."),
     Setting(
         "RESULT_CACHE_MB",
@@ -55,7 +60,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Most operators (&&, comparisons, UNION, OPTIONAL, BIND…) in a query (0: no limit); "
         "past it: 400.",
     ),
-    Setting("CLIENT_MAX_CONCURRENT", 4, "Queries one client may run at once; past it: 429."),
+    Setting(
+        "CLIENT_MAX_CONCURRENT",
+        4,
+        "Queries one client may have at /sparql at once, running or waiting for their turn "
+        "(0: no limit of its own); past it: 429. Whatever this says, one client runs at most "
+        "QUERY_WORKERS - 1 at once (at least 1).",
+    ),
+    Setting(
+        "SPARQL_WAITING",
+        3,
+        "Queries that may wait for a query worker at /sparql at once, all clients together; "
+        "past it: 503. Each holds a request thread: keep QUERY_WORKERS plus this below the HTTP "
+        "server's threads (bipmkg serve --threads, 8) so that pages and /healthz find one.",
+    ),
+    Setting(
+        "PAGE_WORKERS",
+        1,
+        "Query workers beside QUERY_WORKERS that /sparql never takes: the site's own pages and "
+        "APIs always find one (0: they wait when /sparql holds every worker).",
+    ),
     Setting(
         "CLIENT_QUERY_SECONDS", 120.0, "Query seconds one client may use per minute; past it: 429."
     ),
