@@ -48,6 +48,9 @@ class EngineBusy(BipmkgError):
 @dataclass(frozen=True)
 class EngineSettings:
     store_dir: Path
+    #: Most bytes of one encoded answer (RESULT_MAX_BYTES); None: no cap. Not applied to the app's
+    #: own queries (`row_cap=None`), which are bounded by what they ask.
+    max_bytes: int | None = 16 * 1024 * 1024
     workers: int = 3
     timeout_s: float = 10.0
     row_cap: int = 10_000
@@ -64,6 +67,7 @@ class EngineResult:
     truncated: bool
     elapsed_s: float
     cached: bool = False  # kept from an earlier evaluation on the same build of the store
+    truncated_by: str = ""  # when truncated: "rows" (the row cap) or "bytes" (the byte cap)
 
 
 class Engine(Protocol):
@@ -165,6 +169,7 @@ def _evaluate(
     row_cap: int | None,
     default_graphs: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if default_graphs:
@@ -173,13 +178,19 @@ def _evaluate(
         kwargs["use_default_graph_as_union"] = True
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return encode_answer(store.query(text, **kwargs), fmt, row_cap)
+    return encode_answer(store.query(text, **kwargs), fmt, row_cap, max_bytes)
 
 
-def encode_answer(answer: Any, fmt: str, row_cap: int | None) -> dict[str, Any]:
-    """Write a pyoxigraph answer in a result format, cut at the row cap: one code for every engine.
+def encode_answer(
+    answer: Any, fmt: str, row_cap: int | None, max_bytes: int | None = None, *, cut: bool = False
+) -> dict[str, Any]:
+    """Write a pyoxigraph answer in a result format, cut at the row cap and the byte cap: one code
+    for every engine. Rows are encoded as the answer yields them, so no more than `max_bytes` of
+    them is ever held.
 
     Graph answers may be any iterable of triples or quads (a remote server's parsed N-Triples).
+    `cut`: the answer is read from a reply that was itself cut at a byte bound (bipmkg.remote);
+    the syntax error at its end is where it stops, and the answer is reported cut at the byte cap.
     """
     import pyoxigraph as ox
 
@@ -192,27 +203,43 @@ def encode_answer(answer: Any, fmt: str, row_cap: int | None) -> dict[str, Any]:
             "body": results.write_boolean(fmt_, bool(answer)),
             "rows": 1,
             "truncated": False,
+            "truncated_by": "",
         }
     if isinstance(answer, ox.QuerySolutions):
         variables = [v.value for v in answer.variables]
-        rows: list[list[Any]] = []
-        truncated = False
-        for solution in answer:
-            if row_cap is not None and len(rows) == row_cap:
-                truncated = True
-                break
-            rows.append([solution[v] for v in variables])
-        body = results.write_solutions(fmt_, variables, rows)
-        return {"form": "solutions", "body": body, "rows": len(rows), "truncated": truncated}
-    triples: list[Any] = []
-    truncated = False
-    for triple in answer:
-        if row_cap is not None and len(triples) == row_cap:
-            truncated = True
-            break
-        triples.append(triple.triple if isinstance(triple, ox.Quad) else triple)
-    body = results.write_triples(fmt_, triples)
-    return {"form": "graph", "body": body, "rows": len(triples), "truncated": truncated}
+        written = results.write_solutions_capped(
+            fmt_,
+            variables,
+            ([solution[v] for v in variables] for solution in _until_cut(answer, cut)),
+            row_cap=row_cap,
+            max_bytes=max_bytes,
+        )
+        form = "solutions"
+    else:
+        written = results.write_triples_capped(
+            fmt_,
+            (t.triple if isinstance(t, ox.Quad) else t for t in _until_cut(answer, cut)),
+            row_cap=row_cap,
+            max_bytes=max_bytes,
+        )
+        form = "graph"
+    truncated_by = written.cut or ("bytes" if cut else "")
+    return {
+        "form": form,
+        "body": written.body,
+        "rows": written.rows,
+        "truncated": bool(truncated_by),
+        "truncated_by": truncated_by,
+    }
+
+
+def _until_cut(items: Any, cut: bool) -> Any:
+    """The items; if the source was cut short, those read before the cut."""
+    try:
+        yield from items
+    except SyntaxError:
+        if not cut:
+            raise
 
 
 class QueryEngine:
@@ -300,8 +327,8 @@ class QueryEngine:
     ) -> EngineResult:
         """Evaluate a checked query; raises QueryError, QueryTimeout, QueryAborted, EngineBusy.
 
-        `row_cap` defaults to the setting (what /sparql applies); None lifts it, for the app's
-        own bounded queries (an entity's description, the ontology).
+        `row_cap` defaults to the setting (what /sparql applies); None lifts it and the byte
+        cap, for the app's own bounded queries (an entity's description, the ontology).
         """
         deadline = timeout_s if timeout_s is not None else self.settings.timeout_s
         try:
@@ -318,6 +345,7 @@ class QueryEngine:
             "row_cap": self.settings.row_cap if row_cap == -1 else row_cap,
             "default_graphs": list(default_graphs or []),
             "named_graphs": list(named_graphs or []),
+            "max_bytes": None if row_cap is None else self.settings.max_bytes,
         }
         try:
             worker.conn.send(request)
@@ -349,6 +377,7 @@ class QueryEngine:
             rows=payload["rows"],
             truncated=payload["truncated"],
             elapsed_s=time.monotonic() - started,
+            truncated_by=payload.get("truncated_by", ""),
         )
 
     @property

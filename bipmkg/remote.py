@@ -98,6 +98,7 @@ class Reply:
     status: int
     media_type: str
     body: bytes
+    cut: bool = False  # the body was longer than the bound it was read with; this is its start
 
 
 class RemoteClient:
@@ -125,7 +126,9 @@ class RemoteClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout_s: float,
+        max_bytes: int | None = None,
     ) -> Reply:
+        """One request; with `max_bytes`, no more than that of the body is read (`Reply.cut`)."""
         import urllib3
 
         try:
@@ -136,8 +139,12 @@ class RemoteClient:
                 headers={**self._headers, **(headers or {})},
                 timeout=urllib3.Timeout(connect=min(5.0, timeout_s), read=timeout_s),
                 redirect=False,
-                preload_content=True,
+                preload_content=max_bytes is None,
             )
+            if max_bytes is None:
+                data, cut = response.data, False
+            else:
+                data, cut = _read_bounded(response, max_bytes)
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise QueryTimeout(
                 f"the query did not finish within the {timeout_s:g} s limit and was stopped "
@@ -148,7 +155,7 @@ class RemoteClient:
                 f"the remote SPARQL server at {url} cannot be reached: {exc}"
             ) from exc
         media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        return Reply(response.status, media_type, response.data)
+        return Reply(response.status, media_type, data, cut)
 
     def query(
         self,
@@ -158,8 +165,12 @@ class RemoteClient:
         named_graphs: Sequence[str],
         timeout_s: float,
         accept: str = _ACCEPT,
+        max_bytes: int | None = None,
     ) -> Reply:
-        """POST a query (form-encoded, SPARQL 1.1 Protocol §2.1.2) with an explicit dataset."""
+        """POST a query (form-encoded, SPARQL 1.1 Protocol §2.1.2) with an explicit dataset.
+
+        With `max_bytes`, at most that much of the answer is read (`Reply.cut` if there was more).
+        """
         fields: list[tuple[str, str]] = [("query", text)]
         fields += [("default-graph-uri", g) for g in default_graphs]
         fields += [("named-graph-uri", g) for g in named_graphs]
@@ -172,6 +183,7 @@ class RemoteClient:
                 "Accept": accept,
             },
             timeout_s=timeout_s,
+            max_bytes=max_bytes,
         )
         if reply.status == 400:
             raise QueryError(f"malformed query: {_excerpt(reply.body)}")
@@ -275,7 +287,10 @@ class RemoteEngine:
 
     Same interface and limits as the worker-process engine: a deadline per query (the HTTP
     read timeout; the remote's own timeout should be set as well, e.g. `oxigraph serve
-    --timeout-s`), a row cap, and at most `workers` queries in flight per server process.
+    --timeout-s`), a row cap, a byte cap, and at most `workers` queries in flight per server
+    process. Under the byte cap the remote's answer is read only up to a bound (twice the cap,
+    for the remote's more verbose JSON, plus 64 KiB) and parsed as it is encoded, so a huge
+    remote answer costs the web process no more than that.
     """
 
     def __init__(
@@ -286,8 +301,10 @@ class RemoteEngine:
         workers: int = 2,
         timeout_s: float = 10.0,
         row_cap: int = 10_000,
+        max_bytes: int | None = 16 * 1024 * 1024,
     ) -> None:
         self.client = RemoteClient(endpoint, connections=max(1, workers))
+        self.max_bytes = max_bytes
         self.graphs = tuple(graphs)
         self.workers = max(1, workers)
         self.timeout_s = timeout_s
@@ -316,12 +333,21 @@ class RemoteEngine:
             # and GRAPH ranges over them, unless the request names its own dataset.
             default = list(default_graphs or self.graphs)
             named = list(named_graphs or self.graphs)
+            # As on the embedded store, the app's own queries (row_cap None) have no byte cap.
+            max_bytes = None if row_cap is None else self.max_bytes
             reply = self.client.query(
-                text, default_graphs=default, named_graphs=named, timeout_s=deadline
+                text,
+                default_graphs=default,
+                named_graphs=named,
+                timeout_s=deadline,
+                max_bytes=None if max_bytes is None else 2 * max_bytes + 65_536,
             )
             answer = _parse_reply(reply)
             cap = self.row_cap if row_cap == -1 else row_cap
-            encoded = encode_answer(answer, fmt, cap)
+            try:
+                encoded = encode_answer(answer, fmt, cap, max_bytes, cut=reply.cut)
+            except SyntaxError as exc:  # the results are parsed as they are encoded
+                raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
         finally:
             self._slots.release()
         return EngineResult(
@@ -330,6 +356,7 @@ class RemoteEngine:
             rows=encoded["rows"],
             truncated=encoded["truncated"],
             elapsed_s=time.monotonic() - started,
+            truncated_by=encoded["truncated_by"],
         )
 
     def reload(self, graphs: Sequence[str] | None = None) -> None:
@@ -349,13 +376,35 @@ def _parse_reply(reply: Reply) -> Any:
             raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
     if reply.media_type in ("application/n-triples", "text/plain"):
         try:
-            return list(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+            # Read as encoded, not all at once: under the byte cap most of a large graph is never
+            # parsed. A syntax error past the first triple is reported by encode_answer.
+            return ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
             raise QueryAborted(f"the remote server's triples could not be read: {exc}") from exc
     raise QueryAborted(
         f"the remote server answered in {reply.media_type or 'no media type'}, not in "
         "SPARQL JSON results or N-Triples"
     )
+
+
+def _read_bounded(response: urllib3.BaseHTTPResponse, max_bytes: int) -> tuple[bytes, bool]:
+    """At most `max_bytes` of a response body, and whether there was more.
+
+    A response not read to its end cannot carry another request: its connection is closed.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= max_bytes:
+            chunk = response.read(min(65_536, max_bytes + 1 - size))
+            if not chunk:
+                return b"".join(chunks), False
+            chunks.append(chunk)
+            size += len(chunk)
+        response.close()
+        return b"".join(chunks)[:max_bytes], True
+    finally:
+        response.release_conn()
 
 
 def _excerpt(body: bytes, limit: int = 300) -> str:

@@ -3,7 +3,10 @@
 Formats come from the one table in bipmkg.formats.
 
 Written here rather than with Oxigraph's result serialiser because the row cap must stop the
-stream at a known row and say so; Oxigraph serialises all solutions or none.
+stream at a known row and say so; Oxigraph serialises all solutions or none. The byte cap works
+the same way: each row is encoded as it comes and the answer stops before the row that would take
+it past the cap, so neither the worker nor the web process ever holds more than the cap of
+encoded rows (a 529-character query once made a 500 MB answer out of 10,000 rows).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -25,15 +29,89 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
 
 
+@dataclass(frozen=True)
+class Written:
+    """An encoded answer and where it stopped: `cut` is "rows" (row cap), "bytes" (byte cap) or
+    "" (complete)."""
+
+    body: bytes
+    rows: int
+    cut: str = ""
+
+
 def write_solutions(fmt: Format, variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
+    return write_solutions_capped(fmt, variables, rows).body
+
+
+def write_solutions_capped(
+    fmt: Format,
+    variables: Sequence[str],
+    rows: Iterable[Sequence[Term]],
+    *,
+    row_cap: int | None = None,
+    max_bytes: int | None = None,
+) -> Written:
+    """Encode rows as they come, up to `row_cap` rows and `max_bytes` bytes (None: no cap).
+
+    A cap is reported as applied only if a row beyond it exists: `rows` is read one row past.
+    """
+    head, encode, separator, tail = _pieces(fmt, variables)
+    parts = [head]
+    size = len(head) + len(tail)
+    count = 0
+    cut = ""
+    for row in rows:
+        if row_cap is not None and count == row_cap:
+            cut = "rows"
+            break
+        piece = encode(row)
+        extra = len(piece) + (len(separator) if count else 0)
+        if max_bytes is not None and size + extra > max_bytes:
+            cut = "bytes"
+            break
+        if count:
+            parts.append(separator)
+        parts.append(piece)
+        size += extra
+        count += 1
+    parts.append(tail)
+    return Written(b"".join(parts), count, cut)
+
+
+RowEncoder = Callable[[Sequence[Term]], bytes]
+
+
+def _pieces(fmt: Format, variables: Sequence[str]) -> tuple[bytes, RowEncoder, bytes, bytes]:
+    """Head, row encoder, separator between rows, and tail of a results format."""
     if fmt.name == "json":
-        return _json(variables, rows)
+        head = '{"head": {"vars": ' + json.dumps(list(variables), ensure_ascii=False)
+        return (
+            (head + '}, "results": {"bindings": [').encode(),
+            lambda row: _json_row(variables, row),
+            b", ",
+            b"]}}",
+        )
     if fmt.name == "xml":
-        return _xml(variables, rows)
+        return (
+            (
+                '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                + "<head>"
+                + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+                + "</head><results>"
+            ).encode(),
+            lambda row: _xml_row(variables, row),
+            b"",
+            b"</results></sparql>\n",
+        )
     if fmt.name == "csv":
-        return _csv(variables, rows)
+        return _csv_row(variables), lambda row: _csv_row([_plain(t) for t in row]), b"", b""
     if fmt.name == "tsv":
-        return _tsv(variables, rows)
+        return (
+            ("\t".join(f"?{v}" for v in variables) + "\n").encode(),
+            lambda row: ("\t".join(_tsv_term(t) for t in row) + "\n").encode(),
+            b"",
+            b"",
+        )
     raise ValueError(f"{fmt.name} is not a results format")
 
 
@@ -53,6 +131,40 @@ def write_triples(fmt: Format, triples: Iterable[ox.Triple]) -> bytes:
     assert fmt.oxigraph is not None
     data = ox.serialize(triples, format=fmt.oxigraph)
     return data if isinstance(data, bytes) else b""
+
+
+def write_triples_capped(
+    fmt: Format,
+    triples: Iterable[ox.Triple],
+    *,
+    row_cap: int | None = None,
+    max_bytes: int | None = None,
+) -> Written:
+    """Triples as they come, up to `row_cap` triples and `max_bytes` bytes of the written graph.
+
+    Triples are counted by their N-Triples length while they are read (a format's prefixes and
+    nesting make the written graph a little smaller, or for RDF/XML and JSON-LD larger); a
+    written graph still past the cap is cut down in proportion until it fits.
+    """
+    kept: list[ox.Triple] = []
+    size = 0
+    cut = ""
+    for triple in triples:
+        if row_cap is not None and len(kept) == row_cap:
+            cut = "rows"
+            break
+        length = len(str(triple).encode()) + 3  # " .\n"
+        if max_bytes is not None and size + length > max_bytes:
+            cut = "bytes"
+            break
+        kept.append(triple)
+        size += length
+    body = write_triples(fmt, kept)
+    while max_bytes is not None and len(body) > max_bytes and kept:
+        cut = "bytes"
+        kept = kept[: min(len(kept) - 1, int(len(kept) * max_bytes / len(body)))]
+        body = write_triples(fmt, kept)
+    return Written(body, len(kept), cut)
 
 
 def _json_term(term: Term) -> dict[str, object] | None:
@@ -79,19 +191,13 @@ def _json_term(term: Term) -> dict[str, object] | None:
     }
 
 
-def _json(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
-    bindings = []
-    for row in rows:
-        binding = {}
-        for var, term in zip(variables, row, strict=True):
-            value = _json_term(term)
-            if value is not None:
-                binding[var] = value
-        bindings.append(binding)
-    return json.dumps(
-        {"head": {"vars": list(variables)}, "results": {"bindings": bindings}},
-        ensure_ascii=False,
-    ).encode()
+def _json_row(variables: Sequence[str], row: Sequence[Term]) -> bytes:
+    binding = {}
+    for var, term in zip(variables, row, strict=True):
+        value = _json_term(term)
+        if value is not None:
+            binding[var] = value
+    return json.dumps(binding, ensure_ascii=False).encode()
 
 
 def _xml_term(term: Term) -> str:
@@ -110,19 +216,13 @@ def _xml_term(term: Term) -> str:
     return f"<literal>{escape(str(term))}</literal>"
 
 
-def _xml(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
-    out = io.StringIO()
-    out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">')
-    out.write("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>")
-    out.write("<results>")
-    for row in rows:
-        out.write("<result>")
-        for var, term in zip(variables, row, strict=True):
-            if term is not None:
-                out.write(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>")
-        out.write("</result>")
-    out.write("</results></sparql>\n")
-    return out.getvalue().encode()
+def _xml_row(variables: Sequence[str], row: Sequence[Term]) -> bytes:
+    bindings = "".join(
+        f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>"
+        for var, term in zip(variables, row, strict=True)
+        if term is not None
+    )
+    return f"<result>{bindings}</result>".encode()
 
 
 def _plain(term: Term) -> str:
@@ -135,12 +235,9 @@ def _plain(term: Term) -> str:
     return str(term)
 
 
-def _csv(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
+def _csv_row(cells: Sequence[str]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow([_plain(t) for t in row])
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
     return out.getvalue().encode()
 
 
@@ -161,9 +258,3 @@ def _tsv_term(term: Term) -> str:
             return f'"{value}"^^<{term.datatype.value}>'
         return f'"{value}"'
     return str(term)
-
-
-def _tsv(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> bytes:
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode()

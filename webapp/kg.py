@@ -112,17 +112,24 @@ def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> Cachin
     workers = int(app.config["QUERY_WORKERS"]) + max(0, int(app.config["PAGE_WORKERS"]))
     timeout_s = float(app.config["QUERY_TIMEOUT_S"])
     row_cap = int(app.config["ROW_CAP"])
+    max_bytes = int(app.config["RESULT_MAX_BYTES"]) or None
     cache_bytes = int(float(app.config["RESULT_CACHE_MB"]) * 1024 * 1024)
     inner: Engine
     if store_backend_of(store_dir) == "remote":
         inner = RemoteEngine(
-            endpoint_of(store_dir), graphs, workers=workers, timeout_s=timeout_s, row_cap=row_cap
+            endpoint_of(store_dir),
+            graphs,
+            workers=workers,
+            timeout_s=timeout_s,
+            row_cap=row_cap,
+            max_bytes=max_bytes,
         )
         cache_bytes = 0
     else:
         inner = QueryEngine(
             EngineSettings(
                 store_dir=store_dir,
+                max_bytes=max_bytes,
                 workers=workers,
                 timeout_s=timeout_s,
                 row_cap=row_cap,

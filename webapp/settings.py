@@ -29,6 +29,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ROW_CAP", 10_000, "Most rows (or triples) one answer holds; reported when applied."),
     Setting(
+        "RESULT_MAX_BYTES",
+        16_777_216,
+        "Most bytes of one /sparql answer as sent (0: no cap); the answer stops at the last row "
+        "that fits, reported like the row cap.",
+    ),
+    Setting(
         "RESULT_CACHE_MB",
         64,
         "Answers kept per build of the store, in MB of results (0: off; never for a remote).",

@@ -35,7 +35,8 @@ _CORS = {
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
     "Access-Control-Expose-Headers": (
-        "X-SPARQL-Rows, X-SPARQL-Row-Cap, X-SPARQL-Truncated, X-SPARQL-Cache, ETag"
+        "X-SPARQL-Rows, X-SPARQL-Row-Cap, X-SPARQL-Byte-Cap, X-SPARQL-Truncated, X-SPARQL-Cache, "
+        "ETag"
     ),
 }
 
@@ -109,7 +110,18 @@ def endpoint() -> Response:
     ]
     if etag is not None:
         headers.append(("ETag", etag))
-    if result.truncated:
+    if result.truncated and result.truncated_by == "bytes":
+        cap = current_app.config["RESULT_MAX_BYTES"]
+        headers += [
+            ("X-SPARQL-Byte-Cap", str(cap)),
+            ("X-SPARQL-Truncated", "true"),
+            (
+                "Warning",
+                f'199 bipmkg "result truncated at {cap} bytes (setting RESULT_MAX_BYTES), after '
+                f'{result.rows} rows; add LIMIT/OFFSET to page through it"',
+            ),
+        ]
+    elif result.truncated:
         cap = current_app.config["ROW_CAP"]
         headers += [
             ("X-SPARQL-Row-Cap", str(cap)),
