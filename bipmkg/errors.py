@@ -25,3 +25,11 @@ class StorageError(BipmkgError):
 
 class StorageFull(StorageError):
     """The curated files could not be written: no space left on the data folder's disk."""
+
+
+class UpdateTimeout(BipmkgError):
+    """A curator's update ran past its deadline and was stopped; nothing was changed (503)."""
+
+
+class UpdateAborted(BipmkgError):
+    """The process evaluating an update ended (memory limit, crash, no sandbox) (503)."""

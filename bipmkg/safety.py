@@ -98,8 +98,45 @@ def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(character, text)
 
 
+#: What an escape in a string may not stand for: it would end the string, or escape what follows,
+#: in the reading of a parser that decodes escapes before it reads strings (rdflib).
+_STRING_BREAKERS = frozenset("'\"\\\n\r")
+#: What an escape in an IRI may not stand for: characters an IRI cannot hold, so the IRI would end
+#: or break there in the reading of a parser that decodes first.
+_IRI_BREAKERS = frozenset('<>"{}|^`\\') | frozenset(chr(c) for c in range(0x21))
+
+
 def readings(text: str) -> tuple[str, ...]:
-    """Each text a SPARQL parser may read for this one: as written, and with escapes decoded."""
+    """Each text a SPARQL parser may read for this one: as written, and with escapes decoded.
+
+    Escapes are accepted where the grammar gives them a meaning every parser agrees on: inside
+    an IRI, for a character an IRI may hold, and inside a string, for anything but a quote, a
+    backslash or a line break. Elsewhere (a keyword, a name, a variable) parsers disagree
+    (rdflib decodes it, Oxigraph refuses it), so the text is refused: QueryError.
+    """
+    if "\\" not in text:
+        return (text,)
+    for token in tokens(text):
+        if token.kind not in ("iri", "string"):
+            # A name may hold an escape; a lone `\\` is an escape's start outside any token.
+            outside = _ESCAPE.search(token.text) or _ESCAPE.match(text, token.position)
+            if outside:
+                raise QueryError(
+                    f"the escape {outside.group()} at character {token.position + 1} is outside "
+                    "an IRI or a string, where parsers read escapes differently; write the "
+                    "character itself"
+                )
+            continue
+        escapes = list(_ESCAPE.finditer(token.text))
+        breakers = _IRI_BREAKERS if token.kind == "iri" else _STRING_BREAKERS
+        for escape in escapes:
+            if decode_escapes(escape.group()) in breakers:
+                raise QueryError(
+                    f"the escape {escape.group()} at character "
+                    f"{token.position + escape.start() + 1} stands for a character that would "
+                    f"end or break its {'IRI' if token.kind == 'iri' else 'string'} in some "
+                    "parsers' reading; write it otherwise (in a string: \\', \\\", \\\\, \\n)"
+                )
     decoded = decode_escapes(text)
     return (text,) if decoded == text else (text, decoded)
 

@@ -20,17 +20,25 @@ import errno
 import fcntl
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import config
 from .dataset import check_literals, graph_iri, parse_file
-from .errors import DataLoadError, QueryError, StorageError, StorageFull
+from .errors import (
+    DataLoadError,
+    QueryError,
+    StorageError,
+    StorageFull,
+    UpdateAborted,
+    UpdateTimeout,
+)
 from .namespaces import GRAPH_BASE
 from .neighbourhood import Change as Delta
 from .safety import readings, tokens
@@ -99,29 +107,81 @@ def _check_update_reading(text: str) -> None:
             raise QueryError(f"{word} {following} is refused: it would erase curated graphs")
 
 
+@dataclass(frozen=True)
+class UpdateLimits:
+    """How long and how much memory one update may take, and whether it runs confined."""
+
+    timeout_s: float = 30.0
+    memory_limit_mb: int = 4096
+    sandbox: bool = True
+
+
 def apply_update(
-    text: str, *, data_dir: Path | None = None, store_dir: Path | None = None
+    text: str,
+    *,
+    data_dir: Path | None = None,
+    store_dir: Path | None = None,
+    limits: UpdateLimits = UpdateLimits(),
 ) -> UpdateResult:
-    """Apply, validate, write back and rebuild; raise QueryError or ValidationFailed otherwise."""
+    """Apply, validate, write back and rebuild; raise QueryError, UpdateTimeout or
+    ValidationFailed otherwise.
+
+    The update itself is evaluated in a confined worker process (`bipmkg.update_worker`) that is
+    killed at `limits.timeout_s`; this process only reads back the graphs it changed.
+    """
     check_update(text)
 
     def run(copy: Dataset, by_graph: dict[str, Path]) -> None:
-        try:
-            copy.update(text)
-        except Exception as exc:  # pyparsing and evaluation errors of many types
-            raise QueryError(f"malformed update: {exc}") from exc
-        if len(copy.default_graph) > 0:
-            raise QueryError(
-                "the update writes to the default graph; name the file's graph with "
-                f"GRAPH <…>, one of: {', '.join(sorted(by_graph))}"
-            )
-        unknown = {str(g.identifier) for g in copy.graphs() if len(g) > 0} - set(by_graph)
-        unknown.discard(str(DATASET_DEFAULT_GRAPH_ID))
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise QueryError(f"the update writes to graphs that are not curated files: {names}")
+        changed = evaluate_confined(text, by_graph, limits)
+        for iri, ntriples in changed.items():
+            graph = copy.graph(URIRef(iri))
+            graph.remove((None, None, None))
+            graph.parse(data=ntriples, format="nt")
 
     return apply_change(run, data_dir=data_dir, store_dir=store_dir)
+
+
+def evaluate_confined(text: str, by_graph: dict[str, Path], limits: UpdateLimits) -> dict[str, str]:
+    """Run the update in a worker process; the changed graphs as N-Triples, by graph IRI."""
+    request = json.dumps({"text": text, "files": {iri: str(p) for iri, p in by_graph.items()}})
+    command = [
+        sys.executable,
+        "-m",
+        "bipmkg.update_worker",
+        str(limits.memory_limit_mb),
+        "1" if limits.sandbox else "0",
+    ]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as worker:
+        try:
+            out, err = worker.communicate(request.encode("utf-8"), timeout=limits.timeout_s)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.communicate()
+            raise UpdateTimeout(
+                f"the update did not finish within the {limits.timeout_s:g} s limit and was "
+                "stopped; nothing was changed (setting UPDATE_TIMEOUT_S)"
+            ) from None
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no answer"]
+        raise UpdateAborted(
+            f"the update's worker ended without an answer ({detail[0]}): over its memory limit "
+            f"({limits.memory_limit_mb} MB) or failing; nothing was changed"
+        ) from None
+    status = answer.get("status")
+    if status == "ok":
+        return dict(answer["changed"])
+    if status == "refused":
+        raise QueryError(str(answer["message"]))
+    if status == "sandbox":
+        raise UpdateAborted(
+            f"the update's worker could not confine itself ({answer['message']}); updates are "
+            "not evaluated unconfined unless the setting WORKER_SANDBOX is 0; nothing was changed"
+        )
+    raise UpdateAborted(f"{answer.get('message', 'the update failed')}; nothing was changed")
 
 
 def apply_change(

@@ -6,8 +6,7 @@ FROM aimed at it must be refused with 400 and leave it at 0 connections.
 
 from __future__ import annotations
 
-import socket
-import threading
+import shutil
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -19,40 +18,14 @@ from conftest import QUERY_TIMEOUT_S
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from live import Answer, LiveServer, build, http, start_server
+from probes import Listener, OpenWatch
+from spellings import load_corpus
 
 from bipmkg.errors import QueryError
 from bipmkg.safety import check_query
 
+ROOT = Path(__file__).resolve().parent.parent
 STORED = ("https://w3id.org/bipmkg/graph/events",)
-
-
-class Listener:
-    """Accepts and counts TCP connections on 127.0.0.1 until closed."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -198,3 +171,69 @@ def test_per_client_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
         assert 1 <= int(spent.headers["retry-after"]) <= 60
     finally:
         live.stop()
+
+
+UPDATE_TOKEN = "ssrf-curator-token"
+SENTINEL_TURTLE = (
+    "<https://w3id.org/bipmkg/id/event/sentinel> "
+    "<http://www.w3.org/2004/02/skos/core#prefLabel> 'read by the server'@en .\n"
+)
+#: An update whose WHERE is a three-way cross product of the curated graphs: hours in rdflib.
+RUNAWAY = (
+    "INSERT { GRAPH <https://w3id.org/bipmkg/graph/events> { ?a <urn:p> ?c } } "
+    "WHERE { GRAPH ?g { ?a ?p ?b } GRAPH ?h { ?c ?q ?d } GRAPH ?i { ?e ?r ?f } }"
+)
+
+
+def test_the_generated_spellings_are_refused_live_and_reach_nothing(
+    listener: Listener, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The corpus of tests/spellings.py (escaped, cased, commented, nested SERVICE, LOAD and
+    FROM) at /sparql (GET and POST) and /update: each 400, the listener at 0 connections, the
+    sentinel never opened, the curated files unchanged; a runaway update stopped at its deadline."""
+    path = tmp_path_factory.mktemp("elsewhere") / "sentinel.ttl"
+    path.write_text(SENTINEL_TURTLE, encoding="utf-8")
+    watch = OpenWatch(path)
+    data = tmp_path / "graph_data"
+    shutil.copytree(ROOT / "graph_data", data, ignore=shutil.ignore_patterns("*.md"))
+    build(tmp_path / "store", data)
+    before = {p.name: p.read_bytes() for p in sorted(data.glob("*.ttl"))}
+    live = start_server(
+        tmp_path / "store",
+        {
+            "BIPMKG_UPDATE_TOKEN": UPDATE_TOKEN,
+            "BIPMKG_DATA_DIR": str(data),
+            "BIPMKG_UPDATE_TIMEOUT_S": "3",
+        },
+        tmp_path / "server.log",
+    )
+    curator = {
+        "Content-Type": "application/sparql-update",
+        "Authorization": f"Bearer {UPDATE_TOKEN}",
+    }
+    try:
+        for number, text in enumerate(load_corpus("query", listener=listener.url, sentinel=path)):
+            if number % 2:
+                answer = http(
+                    "POST",
+                    f"{live.url}/sparql",
+                    data=text.encode(),
+                    headers={"Content-Type": "application/sparql-query"},
+                )
+            else:
+                answer = ask(live, text)
+            assert answer.status == 400, (text, answer.status, answer.text)
+        for text in load_corpus("update", listener=listener.url, sentinel=path):
+            answer = http("POST", f"{live.url}/update", data=text.encode(), headers=curator)
+            assert answer.status == 400, (text, answer.status, answer.text)
+        runaway = http("POST", f"{live.url}/update", data=RUNAWAY.encode(), headers=curator)
+        assert runaway.status == 503 and "did not finish within the 3 s limit" in runaway.text
+        assert http("GET", f"{live.url}/healthz").status == 200
+    finally:
+        live.stop()
+        time.sleep(0.3)
+        opened = watch.opened()
+        watch.close()
+    assert listener.connections == 0
+    assert not opened
+    assert {p.name: p.read_bytes() for p in sorted(data.glob("*.ttl"))} == before

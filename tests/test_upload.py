@@ -8,12 +8,8 @@ sentinel file for any open.
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
 import shutil
-import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -21,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from live import Answer, LiveServer, build, http, start_server
+from probes import Listener, OpenWatch
 from rdflib import OWL, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
@@ -37,61 +34,6 @@ NOTES = f"""@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
 <{BETA}> rdfs:comment "Notes kept in a second curated file."@en .
 """
-
-
-class Listener:
-    """Accepts and counts TCP connections on 127.0.0.1 until closed."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
-class OpenWatch:
-    """Reports whether any process opened or read a file since the watch began (inotify)."""
-
-    IN_ACCESS = 0x001
-    IN_OPEN = 0x020
-
-    def __init__(self, path: Path) -> None:
-        self._libc = ctypes.CDLL(None, use_errno=True)
-        self.fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if self.fd < 0:
-            pytest.skip("inotify is not available")
-        mask = self.IN_OPEN | self.IN_ACCESS
-        if self._libc.inotify_add_watch(self.fd, str(path).encode(), mask) < 0:
-            pytest.skip("inotify cannot watch the sentinel")
-
-    def opened(self) -> bool:
-        try:
-            return bool(os.read(self.fd, 4096))
-        except BlockingIOError:
-            return False
-
-    def close(self) -> None:
-        os.close(self.fd)
 
 
 @pytest.fixture(scope="module")

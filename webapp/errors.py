@@ -13,7 +13,15 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from bipmkg.engine import EngineBusy, QueryAborted, QueryTimeout
-from bipmkg.errors import BipmkgError, DataLoadError, QueryError, StorageError, StorageFull
+from bipmkg.errors import (
+    BipmkgError,
+    DataLoadError,
+    QueryError,
+    StorageError,
+    StorageFull,
+    UpdateAborted,
+    UpdateTimeout,
+)
 from bipmkg.remote import RemoteError
 from bipmkg.store import StoreError, ValidationFailed
 
@@ -32,6 +40,8 @@ STATUS_OF: tuple[tuple[type[BipmkgError], int], ...] = (
     (QueryTimeout, 503),
     (QueryAborted, 503),
     (EngineBusy, 503),
+    (UpdateTimeout, 503),
+    (UpdateAborted, 503),
     (ValidationFailed, 422),
     (QueryError, 400),
     (DataLoadError, 400),

@@ -95,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Bearer token of curators for /update and /update/data; empty: both are off.",
     ),
     Setting(
+        "UPDATE_TIMEOUT_S",
+        30.0,
+        "Deadline of one curator's update, evaluated in a worker process; past it: 503 and "
+        "nothing changed.",
+    ),
+    Setting(
         "DATA_DIR", "", "Folder of curated Turtle that /update writes back (default: graph_data)."
     ),
     Setting(

@@ -74,9 +74,16 @@ def update() -> Response:
     if not text.strip():
         raise HTTPError(400, "the update is empty")
     kg = get_kg()
-    from bipmkg.update import apply_update
+    from bipmkg.update import UpdateLimits, apply_update
 
-    return _answer(kg, apply_update(text, data_dir=_data_dir(), store_dir=kg.store_dir))
+    limits = UpdateLimits(
+        timeout_s=float(current_app.config["UPDATE_TIMEOUT_S"]),
+        memory_limit_mb=int(current_app.config["WORKER_MEMORY_MB"]),
+        sandbox=bool(int(current_app.config["WORKER_SANDBOX"])),
+    )
+    return _answer(
+        kg, apply_update(text, data_dir=_data_dir(), store_dir=kg.store_dir, limits=limits)
+    )
 
 
 @bp.route("/update/data", methods=["PUT", "POST"])
