@@ -29,7 +29,9 @@ def report(graph: Graph) -> ValidationReport:
 WEB_MODULES = frozenset(
     {
         "test_bad_input",
+        "test_answer_size",
         "test_durability",
+        "test_fairness",
         "test_graph_page",
         "test_injection",
         "test_hostile",
@@ -45,6 +47,7 @@ WEB_MODULES = frozenset(
         "test_sparql_endpoint",
         "test_sparql_safety",
         "test_sparql_update",
+        "test_token_throttle",
         "test_upload",
     }
 )

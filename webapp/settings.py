@@ -95,6 +95,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Bearer token of curators for /update and /update/data; empty: both are off.",
     ),
     Setting(
+        "AUTH_FAILURES",
+        5,
+        "Wrong curator tokens one client may offer within AUTH_FAILURE_WINDOW_S before it is "
+        "refused (429) for 1 s, doubled at each further wrong token.",
+    ),
+    Setting(
+        "AUTH_FAILURE_WINDOW_S",
+        600.0,
+        "A client's wrong tokens are counted together while each comes within this many seconds "
+        "of the one before.",
+    ),
+    Setting(
+        "AUTH_BACKOFF_MAX_S",
+        300.0,
+        "Longest refusal after wrong curator tokens, in seconds; during it every token from that "
+        "client is refused, the right one too.",
+    ),
+    Setting(
         "UPDATE_TIMEOUT_S",
         30.0,
         "Deadline of one curator's update, evaluated in a worker process; past it: 503 and "

@@ -8,7 +8,6 @@ crash is completed or undone and a store that lags the files is rebuilt (bipmkg.
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from bipmkg.export import load_context
 from .errors import HTTPError
 from .kg import KnowledgeGraph, get_kg
 from .params import body, pairs
+from .throttle import get_throttle, same_token
 
 if TYPE_CHECKING:
     from bipmkg.update import UpdateResult
@@ -123,14 +123,31 @@ def _require_curator() -> None:
     token = str(current_app.config["UPDATE_TOKEN"])
     if not token:
         raise HTTPError(403, "curators' updates are off on this server (no UPDATE_TOKEN is set)")
+    client = request.remote_addr or "unknown"
+    throttle = get_throttle(current_app)
+    throttle.check(client)  # before the token is read: a back-off answers the same to any token
     given = request.headers.get("Authorization", "")
     scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.encode(), token.encode()):
-        raise HTTPError(
-            401,
-            "a curator's token is required: Authorization: Bearer <token>",
-            {"WWW-Authenticate": 'Bearer realm="bipmkg curators"'},
+    if scheme.lower() == "bearer" and same_token(credentials, token):
+        throttle.succeeded(client)
+        return
+    if scheme.lower() == "bearer":
+        # Only an offered token counts: a client asking without one (to get the challenge) is
+        # not guessing.
+        failure = throttle.failed(client)
+        current_app.logger.warning(
+            "wrong curator token from %s on %s %s (%d in a row%s)",
+            client,
+            request.method,
+            request.path,
+            failure.failures,
+            f"; refused for {failure.backoff_s:g} s" if failure.backoff_s else "",
         )
+    raise HTTPError(
+        401,
+        "a curator's token is required: Authorization: Bearer <token>",
+        {"WWW-Authenticate": 'Bearer realm="bipmkg curators"'},
+    )
 
 
 def _data_dir() -> Path | None:
