@@ -22,6 +22,7 @@ import networkx as nx  # type: ignore[import-untyped]
 
 from .analysis import Analysis, body_ref
 from .network import period_end, period_start
+from .spreadsheet import cell
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def nodes_csv(network: nx.MultiGraph, analysis: Analysis | None = None) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Id", "Label", *fields[2:], "iri"])
     for iri, data in graph.nodes(data=True):
-        writer.writerow([iri, data["label"], *(_cell(data.get(f)) for f in fields[2:]), iri])
+        row = [iri, data["label"], *(data.get(f) for f in fields[2:]), iri]
+        writer.writerow([cell(value) for value in row])
     return buffer.getvalue()
 
 
@@ -130,12 +132,9 @@ def edges_csv(network: nx.MultiGraph) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Source", "Target", "Type", "Id", *EDGE_FIELDS])
     for u, v, key, data in graph.edges(keys=True, data=True):
-        writer.writerow([u, v, "Undirected", key, *(_cell(data.get(f)) for f in EDGE_FIELDS)])
+        row = [u, v, "Undirected", key, *(data.get(f) for f in EDGE_FIELDS)]
+        writer.writerow([cell(value) for value in row])
     return buffer.getvalue()
-
-
-def _cell(value: object) -> str:
-    return "" if value is None else str(value)
 
 
 def write_csv(

