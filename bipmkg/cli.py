@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # within a second of start).
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
-#: `bipmkg serve --server`: gunicorn (gthread) by default.
+#: `bipmkg serve --server`: gunicorn (its asyncio worker) by default.
 SERVERS = ("gunicorn", "granian")
 
 
@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="add this many broken resources for each of: " + ", ".join(VIOLATED_SHAPES),
     )
 
+    commands.add_parser(
+        "confine-server",
+        help="run a SPARQL server (bipmkg confine-server -- oxigraph serve …) that may accept "
+        "connections but never open one, so SERVICE and LOAD reach no host (SECURITY.md)",
+    )
     commands.add_parser("queries", help="list the example queries (competency questions)")
 
     ask = commands.add_parser("query", help="run an example query by name, or a .rq file")
@@ -155,9 +160,28 @@ def _add_serve_arguments(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument(
-        "--threads", type=int, default=8, help="request threads per worker (default 8)"
+        "--threads",
+        type=int,
+        default=config.REQUEST_THREADS,
+        help=f"request threads per worker (default {config.REQUEST_THREADS})",
     )
     serve.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
+
+
+def _confine_server(arguments: list[str]) -> int:
+    from .sandbox import SandboxUnavailable, exec_confined_server
+
+    command = arguments[1:] if arguments[:1] == ["--"] else arguments
+    if not command:
+        print("bipmkg: error: confine-server needs a command: -- oxigraph serve …", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        exec_confined_server(command)
+    except SandboxUnavailable as exc:
+        print(f"bipmkg: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"bipmkg: error: cannot run {command[0]}: {exc.strerror}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BipmkgError as exc:
             print(f"bipmkg: error: {exc}", file=sys.stderr)
             return EXIT_ERROR
+    if arguments[:1] == ["confine-server"]:
+        return _confine_server(arguments[1:])
     from . import cli_network
 
     args = build_parser().parse_args(arguments)
@@ -241,7 +267,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise StoreError(f"no built store at {store}: run `bipmkg build` first")
     if args.workers < 1 or args.threads < 1:
         raise BipmkgError("--workers and --threads must be at least 1")
-    env = {**os.environ, "BIPMKG_STORE_DIR": str(store)}
+    config.body_timeout_s()  # a bad value is refused here, not in the server
+    env = {**os.environ, "BIPMKG_STORE_DIR": str(store), "BIPMKG_SERVE_THREADS": str(args.threads)}
     # Links and redirects name this origin, never the request's Host header (webapp.origin).
     env.setdefault("BIPMKG_BASE_URL", base_url(args.host, args.port))
     if env["BIPMKG_BASE_URL"] == base_url(args.host, args.port) and args.host in WILDCARDS:
@@ -266,13 +293,18 @@ def base_url(host: str, port: int) -> str:
 
 
 def server_arguments(args: argparse.Namespace) -> list[str]:
-    """The server module and its arguments for `python -m`."""
+    """The server module and its arguments for `python -m`.
+
+    Either way an asynchronous front reads requests (a slow client costs a coroutine, not a
+    thread) and the app is webapp.serving's: it runs complete requests in `--threads` threads.
+    """
+    header_timeout_s = config.header_timeout_s()
     if args.server == "granian":
         # HTTP/1.1 only and no websockets: nothing the app answers needs more surface than that.
         return [
             "granian",
             "--interface",
-            "wsgi",
+            "asgi",
             "--http",
             "1",
             "--no-ws",
@@ -282,12 +314,12 @@ def server_arguments(args: argparse.Namespace) -> list[str]:
             str(args.port),
             "--workers",
             str(args.workers),
-            "--blocking-threads",
-            str(args.threads),
+            "--http1-header-read-timeout",
+            str(max(1, round(header_timeout_s * 1000))),
             "--respawn-failed-workers",
             "--access-log",
             "--factory",
-            "webapp:create_app",
+            "webapp.serving:create_asgi_app",
         ]
     return [
         "gunicorn",
@@ -295,15 +327,13 @@ def server_arguments(args: argparse.Namespace) -> list[str]:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--threads",
-        str(args.threads),
         "--worker-class",
-        "gthread",
+        "webapp.gunicorn_worker.Worker",
         "--timeout",
         "120",
         "--access-logfile",
         "-",
-        "webapp:create_app()",
+        "webapp.serving:create_asgi_app()",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,26 @@ def test_without_a_built_store_it_says_so(tmp_path: Path) -> None:
     done = serve("--store", str(tmp_path / "nothing"))
     assert done.returncode == 2
     assert "no built store" in done.stderr and "bipmkg build" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BIPMKG_HEADER_TIMEOUT_S", "0"),
+        ("BIPMKG_HEADER_TIMEOUT_S", "61"),  # granian reads headers for at most 60 s
+        ("BIPMKG_BODY_TIMEOUT_S", "soon"),
+        ("BIPMKG_BODY_TIMEOUT_S", "-1"),
+    ],
+)
+def test_bad_read_timeouts_are_refused_with_a_message(
+    server: LiveServer, name: str, value: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bipmkg", "serve", "--store", str(server.store_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, name: value},
+    )
+    assert done.returncode == 2, done
+    assert name in done.stderr and "seconds" in done.stderr

