@@ -15,6 +15,7 @@ from bipmkg.namespaces import ID_BASE
 
 from .kg import get_kg
 from .language import page_language
+from .params import choice, known_parameters
 
 bp = Blueprint("graph", __name__)
 
@@ -121,15 +122,32 @@ def format_date(value: str, lang: str) -> str:
         return value
 
 
+#: What the graph page keeps in its address (static/graph.js reads and writes them).
+GRAPH_STATE = (
+    "as_of",
+    "hide_links",
+    "hide_bodies",
+    "size",
+    "colour",
+    "layout",
+    "focus",
+    "node",
+    "from",
+    "to",
+)
+
+
 @bp.get("/graph")
 def graph_page() -> str:
+    known_parameters(*GRAPH_STATE, "lang")
     return render_template("graph/graph.html", lang=page_language())
 
 
 @bp.get("/timeline")
 def timeline() -> str:
+    known_parameters("kind", "body", "lang")
     lang = page_language()
-    kind = request.args.get("kind", "")
+    kind = choice("kind", KINDS)
     body = request.args.get("body", "").strip()
     rows = get_kg().cached("timeline", lambda: get_kg().selector.select(_PREFIX + _TIMELINE))
     merged: dict[tuple[str, str, str], tuple[dict[str, str], dict[str, str]]] = {}
@@ -144,7 +162,7 @@ def timeline() -> str:
     for (date, change, what), (row, bodies) in sorted(
         merged.items(), key=lambda i: (i[0][0], i[0][2])
     ):
-        if kind in KINDS and row["kind"] != kind:
+        if kind and row["kind"] != kind:
             continue
         if wanted and not any(
             wanted in f"{iri} {label}".casefold() for iri, label in bodies.items()

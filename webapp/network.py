@@ -31,6 +31,7 @@ from bipmkg.selectors import EngineSelector
 
 from .errors import HTTPError
 from .kg import get_kg
+from .params import known_parameters
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
@@ -158,6 +159,7 @@ def _cors(response: Response) -> Response:
 def network_json() -> Response:
     from bipmkg.network import parse_as_of
 
+    known_parameters("as_of")
     as_of = parse_as_of(request.args.get("as_of"))
     body = _payloads.get(
         (*_build_key(), as_of), lambda: f"{current_app.json.dumps(_network(_view()))}\n"
@@ -212,6 +214,7 @@ def _network(view: View) -> dict[str, Any]:
 def analysis_json() -> Response:
     from bipmkg.network import LINK_KINDS, by_year
 
+    known_parameters("as_of")
     view = _view()
     payload: dict[str, Any] = asdict(view.analysis)
     payload["by_year"] = [asdict(year) for year in by_year(_projection())]
@@ -223,6 +226,7 @@ def analysis_json() -> Response:
 def path_json() -> Response:
     from bipmkg.analysis import MAX_PATHS, path
 
+    known_parameters("from", "to", "limit", "as_of")
     source, target = _required("from"), _required("to")
     limit = _whole_number("limit", MAX_PATHS, 1, 50)
     return jsonify(asdict(path(_view().network, source, target, limit=limit)))
@@ -232,6 +236,7 @@ def path_json() -> Response:
 def ego_json() -> Response:
     from bipmkg.analysis import MAX_EGO_RADIUS, ego
 
+    known_parameters("node", "radius", "as_of")
     node = _required("node")
     radius = _whole_number("radius", 1, 0, MAX_EGO_RADIUS)
     return jsonify(asdict(ego(_view().network, node, radius)))
@@ -240,6 +245,7 @@ def ego_json() -> Response:
 def _download(body: bytes | str, fmt: str, name: str) -> Response:
     from bipmkg.network_export import FORMATS
 
+    known_parameters("as_of")
     as_of = request.args.get("as_of", "").strip()
     stem, _, extension = name.rpartition(".")
     filename = f"{stem}-{as_of}.{extension}" if as_of else name
