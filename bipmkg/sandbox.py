@@ -14,9 +14,14 @@ cannot reach the network or read a file outside the store:
 
 Both are applied by the process to itself, before it starts a thread or reads a request, and
 are inherited by every thread and child it starts; neither can be lifted afterwards. Both work
-without privileges (no_new_privs is set first), in containers too. Hand-written rather than
-through libseccomp's bindings: the filter is eight instructions, and pyseccomp's last release
-(2021) needs the C library on the host.
+without privileges (no_new_privs is set first), in containers too.
+
+A remote store's server (`oxigraph serve`) evaluates the queries itself; `bipmkg confine-server
+-- COMMAND` starts it under a second filter profile: it may accept TCP connections but never
+open one (no connect(), no UDP, no TCP Fast Open), so SERVICE there reaches no host either.
+
+Hand-written rather than through libseccomp's bindings: each filter is a dozen instructions,
+and pyseccomp's last release (2021) needs the C library on the host.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import os
 import platform
 import struct
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,53 +63,119 @@ _SECCOMP_MODE_FILTER = 2
 _RET_ALLOW = 0x7FFF0000
 _RET_KILL_PROCESS = 0x80000000
 _RET_DENY = 0x00050000 | errno.EACCES  # SECCOMP_RET_ERRNO
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
-_AF_UNIX = 1
+_LD_W_ABS, _ALU_AND_K, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x54, 0x15, 0x35, 0x45, 0x06
+_AF_UNIX, _AF_INET, _AF_INET6 = 1, 2, 10
+_SOCK_STREAM, _SOCK_TYPE_MASK = 1, 0xF
+_MSG_FASTOPEN = 0x20000000
 _X32_BIT = 0x40000000
 
 
 @dataclass(frozen=True)
 class _Arch:
     audit: int  # AUDIT_ARCH_* as seccomp_data reports it
-    socket: int
-    io_uring_setup: int
     x32: bool  # whether the x32 ABI's numbers (bit 30) must be refused
+    numbers: dict[str, int]  # the system calls the filters name
 
 
 _ARCHES = {
-    "x86_64": _Arch(0xC000003E, 41, 425, True),
-    "aarch64": _Arch(0xC00000B7, 198, 425, False),
+    "x86_64": _Arch(
+        0xC000003E,
+        True,
+        {
+            "socket": 41,
+            "connect": 42,
+            "sendto": 44,
+            "sendmsg": 46,
+            "sendmmsg": 307,
+            "io_uring_setup": 425,
+        },
+    ),
+    "aarch64": _Arch(
+        0xC00000B7,
+        False,
+        {
+            "socket": 198,
+            "connect": 203,
+            "sendto": 206,
+            "sendmsg": 211,
+            "sendmmsg": 269,
+            "io_uring_setup": 425,
+        },
+    ),
 }
 
+#: An instruction (code, jump-if-true, jump-if-false, k), jumps by label or offset; or a label.
+_Instruction = tuple[int, "int | str", "int | str", int]
 
-def _network_filter(arch: _Arch) -> bytes:
-    """The BPF program: struct sock_filter {u16 code; u8 jt; u8 jf; u32 k} for each instruction.
 
-    seccomp_data: nr at offset 0, arch at 4, args[0] (low half, little-endian) at 16.
+def _argument(n: int) -> int:
+    """Offset in seccomp_data of the low half of argument n (little-endian)."""
+    return 16 + 8 * n
+
+
+def _network_filter(arch: _Arch, *, server: bool) -> bytes:
+    """The BPF program, as struct sock_filter {u16 code; u8 jt; u8 jf; u32 k} instructions.
+
+    Worker profile: socket() only for AF_UNIX. Server profile (a SPARQL server that must accept
+    connections but never open one): socket() for AF_UNIX and TCP only, no connect(), no TCP
+    Fast Open (sendto/sendmsg with MSG_FASTOPEN connects too), no sendmmsg. Both: no io_uring
+    (its operations pass beside the filter), no x32 numbers, another ABI kills the process.
+    seccomp_data holds nr at offset 0, arch at 4, the arguments from 16.
     """
-    allow, deny = "allow", "deny"
-    program: list[tuple[int, int | str, int | str, int]] = [
+    n = arch.numbers
+    program: list[_Instruction | str] = [
         (_LD_W_ABS, 0, 0, 4),
-        (_JEQ_K, 1, 0, arch.audit),  # another ABI (i386 on x86-64): kill, never guess
+        (_JEQ_K, 1, 0, arch.audit),
         (_RET_K, 0, 0, _RET_KILL_PROCESS),
         (_LD_W_ABS, 0, 0, 0),
     ]
     if arch.x32:
-        program.append((_JGE_K, deny, 0, _X32_BIT))
-    program += [
-        (_JEQ_K, deny, 0, arch.io_uring_setup),
-        (_JEQ_K, 0, allow, arch.socket),
-        (_LD_W_ABS, 0, 0, 16),
-        (_JEQ_K, allow, deny, _AF_UNIX),
-        (_RET_K, 0, 0, _RET_ALLOW),
-        (_RET_K, 0, 0, _RET_DENY),
-    ]
-    labels = {allow: len(program) - 2, deny: len(program) - 1}
+        program.append((_JGE_K, "deny", 0, _X32_BIT))
+    program += [(_JEQ_K, "deny", 0, n["io_uring_setup"]), (_JEQ_K, "socket", 0, n["socket"])]
+    if server:
+        program += [
+            (_JEQ_K, "deny", 0, n["connect"]),
+            (_JEQ_K, "deny", 0, n["sendmmsg"]),
+            (_JEQ_K, "flags3", 0, n["sendto"]),
+            (_JEQ_K, "flags2", 0, n["sendmsg"]),
+        ]
+    program += [(_RET_K, 0, 0, _RET_ALLOW), "socket", (_LD_W_ABS, 0, 0, _argument(0))]
+    if server:
+        program += [
+            (_JEQ_K, "allow", 0, _AF_UNIX),
+            (_JEQ_K, "stream", 0, _AF_INET),
+            (_JEQ_K, "stream", "deny", _AF_INET6),
+            "stream",
+            (_LD_W_ABS, 0, 0, _argument(1)),
+            (_ALU_AND_K, 0, 0, _SOCK_TYPE_MASK),
+            (_JEQ_K, "allow", "deny", _SOCK_STREAM),
+            "flags3",
+            (_LD_W_ABS, 0, 0, _argument(3)),
+            (_JSET_K, "deny", "allow", _MSG_FASTOPEN),
+            "flags2",
+            (_LD_W_ABS, 0, 0, _argument(2)),
+            (_JSET_K, "deny", "allow", _MSG_FASTOPEN),
+        ]
+    else:
+        program.append((_JEQ_K, "allow", "deny", _AF_UNIX))
+    program += ["allow", (_RET_K, 0, 0, _RET_ALLOW), "deny", (_RET_K, 0, 0, _RET_DENY)]
+    return _assemble(program)
+
+
+def _assemble(program: list[_Instruction | str]) -> bytes:
+    labels: dict[str, int] = {}
+    instructions: list[_Instruction] = []
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = len(instructions)
+        else:
+            instructions.append(item)
     encoded = b""
-    for index, (code, jt, jf, k) in enumerate(program):
-        # A jump is relative to the next instruction.
+    for index, (code, jt, jf, k) in enumerate(instructions):
+        # A jump is relative to the next instruction, and forward only.
         true = labels[jt] - index - 1 if isinstance(jt, str) else jt
         false = labels[jf] - index - 1 if isinstance(jf, str) else jf
+        assert 0 <= true < 256 and 0 <= false < 256
         encoded += struct.pack("=HBBI", code, true, false, k)
     return encoded
 
@@ -118,11 +189,11 @@ def _set_no_new_privs(libc: ctypes.CDLL) -> None:
         raise SandboxUnavailable(f"prctl(NO_NEW_PRIVS): {os.strerror(ctypes.get_errno())}")
 
 
-def _install_network_filter(libc: ctypes.CDLL) -> None:
+def _install_network_filter(libc: ctypes.CDLL, *, server: bool = False) -> None:
     arch = _ARCHES.get(platform.machine())
     if arch is None:
         raise SandboxUnavailable(f"no seccomp filter written for {platform.machine()}")
-    program = _network_filter(arch)
+    program = _network_filter(arch, server=server)
     instructions = ctypes.create_string_buffer(program, len(program))
 
     class _Program(ctypes.Structure):
@@ -228,3 +299,13 @@ def confine(readable: Iterable[Path]) -> Confinement:
     _confine_files(libc, abi, [*readable, *runtime_paths()])
     _install_network_filter(libc)
     return Confinement(network_filter=True, landlock_abi=abi)
+
+
+def exec_confined_server(command: Sequence[str]) -> None:
+    """Replace this process by `command` (a SPARQL server such as `oxigraph serve`), which may
+    accept connections but never open one: SERVICE and LOAD in what it evaluates cannot reach
+    any host. Files are not confined: the server owns its store. Does not return."""
+    libc = _libc()
+    _set_no_new_privs(libc)
+    _install_network_filter(libc, server=True)
+    os.execvp(command[0], list(command))

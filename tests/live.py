@@ -61,14 +61,19 @@ class LiveServer:
         self.process = started.process
 
 
-def oxigraph_server(location: Path) -> str:
-    """Start `oxigraph serve` on a free 127.0.0.1 port; return its base URL once it answers."""
+def oxigraph_server(location: Path, *, confined: bool = True) -> str:
+    """Start `oxigraph serve` on a free 127.0.0.1 port; return its base URL once it answers.
+
+    Confined (as SECURITY.md advises): under `bipmkg confine-server`, so that it can accept
+    connections but never open one."""
     binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
     port = free_port()
     log = location.with_suffix(".log")
     handle = open(log, "ab")  # noqa: SIM115 - lives as long as the oxigraph process
+    launcher = [sys.executable, "-m", "bipmkg", "confine-server", "--"] if confined else []
     process = subprocess.Popen(
         [
+            *launcher,
             binary,
             "serve",
             "--location",

@@ -16,11 +16,12 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live import BACKEND, build
+from live import BACKEND, build, http, oxigraph_server
 from probes import Listener, OpenWatch
 from spellings import CORPUS, load_corpus, render
 
@@ -222,3 +223,20 @@ def test_a_runaway_update_is_stopped_at_its_deadline(tmp_path: Path) -> None:
     with pytest.raises(BipmkgError, match="did not finish within the 2 s limit"):
         evaluate_confined(RUNAWAY, files, UpdateLimits(timeout_s=2))
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("confined", [True, False])
+def test_a_remote_server_under_confine_server_reaches_nothing(
+    listener: Listener, tmp_path: Path, confined: bool
+) -> None:
+    """`oxigraph serve` evaluates a remote store's queries itself: started by `bipmkg
+    confine-server` it still answers, but SERVICE to the listener opens no connection (the
+    control, unconfined, does)."""
+    url = oxigraph_server(tmp_path / "remote.oxigraph", confined=confined)
+    assert http("GET", f"{url}/query?query=ASK%7B%7D").status == 200
+    query = f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}"
+    answer = http("GET", f"{url}/query?{urllib.parse.urlencode({'query': query})}")
+    # Oxigraph streams: the 200 is sent before SERVICE runs, and the failure ends the body.
+    assert ("Permission denied" in answer.text) is confined, answer.text
+    time.sleep(0.3)
+    assert (listener.connections == 0) is confined, answer.text
