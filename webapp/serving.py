@@ -25,6 +25,8 @@ from typing import Any
 
 from bipmkg import config
 
+from .params import CHUNKS_CHECKED
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -242,6 +244,9 @@ def _environ(scope: Scope, headers: list[tuple[str, str]], body: Body) -> dict[s
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
+        # The server framed the body and it was read whole (else Body raises): a curator's
+        # chunked change may be applied.
+        CHUNKS_CHECKED: True,
     }
     for name, value in headers:
         key = name.upper().replace("-", "_")
