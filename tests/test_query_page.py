@@ -73,3 +73,37 @@ def test_a_shared_link_restores_the_query(server: LiveServer, chromium: Browser)
     )
     assert page.evaluate("window.bipmkgYasgui.getTab().getQuery()").strip() == shared
     assert not errors and not failed
+
+
+MARKUP = '<img src=x onerror="window.pwned=1"><b>bold</b>'
+
+
+def test_result_text_holding_markup_is_shown_as_text(server: LiveServer, chromium: Browser) -> None:
+    page = chromium.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " e => { window.cspViolations = (window.cspViolations || 0) + 1 })"
+    )
+    page.goto(f"{server.url}/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    literal = MARKUP.replace("\\", "\\\\").replace('"', '\\"')
+    query = (
+        f'SELECT ?x ?iri WHERE {{ BIND("{literal}" AS ?x) BIND(IRI("urn:x:{literal}") AS ?iri) }}'
+    )
+    page.evaluate(
+        "q => { const tab = window.bipmkgYasgui.getTab(); tab.setQuery(q); tab.query(); }", query
+    )
+    page.wait_for_selector(".yasr .dataTable tbody tr td", timeout=15000)
+    page.wait_for_timeout(500)
+    cells = page.locator(".yasr .dataTable tbody tr td")
+    texts = [cells.nth(i).inner_text() for i in range(cells.count())]
+    assert any(MARKUP in text for text in texts), texts
+    assert page.locator(".yasr img, .yasr b").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+    assert page.evaluate("window.cspViolations || 0") == 0, violations
+    assert not violations

@@ -1,6 +1,28 @@
 // Query page: YASGUI on the project's endpoint, with its prefixes and the example queries.
 "use strict";
 
+// Result values are text. YASR's table escapes what it shows, but hands DataTables the values
+// for searching and sorting as HTML (DOMPurify's output), which DataTables parses into a detached
+// element to strip tags: a literal holding <img onerror=…> then fired its handler (blocked by the
+// CSP, reported as a violation). Those values are escaped here, so they parse back to text.
+const escapeHtml = (text) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const Table = Yasgui.Yasr.plugins.table;
+const tableColumns = Table.prototype.getColumns;
+Table.prototype.getColumns = function columnsAsText() {
+  return tableColumns.call(this).map((column) => {
+    const render = column.render;
+    if (typeof render !== "function") return column;
+    return {
+      ...column,
+      render: (data, type, row, meta) =>
+        (type === "filter" || type === "sort" || !type) && data && typeof data === "object"
+          ? escapeHtml(String(data.value))
+          : render(data, type, row, meta),
+    };
+  });
+};
+
 document.addEventListener("DOMContentLoaded", async () => {
   const host = document.getElementById("yasgui");
   const answer = await fetch(host.dataset.examples);
