@@ -242,3 +242,69 @@ def test_one_client_saturating_its_share_leaves_the_others_answered(
     assert len(result.select(groups=["probe"])) >= SECONDS
     assert held.requests >= 2 * share
     assert server.process.poll() is None
+
+
+#: Sockets held open by slow clients during the slow-clients phase (granian's WSGI interface
+#: stopped answering at 50; gunicorn's gthread worker at 8).
+SLOW_SOCKETS = 50
+
+
+def test_slow_clients_leave_the_load_and_the_probes_answered(
+    server: LiveServer,
+    mix: tuple[load.Request, ...],
+    quiet: load.LoadResult,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The normal mixed load and the /healthz probe run while SLOW_SOCKETS sockets trickle a
+    # request head, trickle a body, or send nothing (tests/test_slow_clients.py), each opened
+    # again as soon as the server closes it at its read timeout. Speed is printed, not asserted.
+    import threading
+
+    from test_slow_clients import KINDS, open_slow, poll
+
+    stop = threading.Event()
+    closed = {kind: 0 for kind in KINDS}
+
+    def hold() -> None:
+        held = [open_slow(server.url, KINDS[i % len(KINDS)]) for i in range(SLOW_SOCKETS)]
+        next_byte = time.monotonic()
+        while not stop.is_set():
+            due = time.monotonic() >= next_byte
+            if due:
+                next_byte += 1.0
+            for n, each in enumerate(held):
+                poll(each, send=due)
+                if each.closed_after is not None:
+                    closed[each.kind] += 1
+                    held[n] = open_slow(server.url, each.kind)
+            stop.wait(0.05)
+        for each in held:
+            each.sock.close()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        time.sleep(1.0)  # every slow socket open before the load starts
+        clients = load.Clients("mixed", mix, threads=CLIENTS)
+        result = load.run(server.url, [clients, PROBE], seconds=SECONDS)
+    finally:
+        stop.set()
+        holder.join(10)
+    others = result.stats("mixed", groups=["mixed"])
+    probes = result.stats("healthz", groups=["probe"])
+    before = quiet.stats("mixed", groups=["mixed"])
+    with capsys.disabled():
+        print(f"\n== The mixed load with {SLOW_SOCKETS} slow sockets held open")
+        print(load.table(result))
+        print(
+            f"\nmixed p50 {others.p50_ms:.0f} ms, p99 {others.p99_ms:.0f} ms (without slow "
+            f"sockets: p50 {before.p50_ms:.0f}, p99 {before.p99_ms:.0f}); /healthz p50 "
+            f"{probes.p50_ms:.0f} ms, p99 {probes.p99_ms:.0f} ms, max {probes.max_ms:.0f} ms; "
+            f"slow sockets closed by the server: {closed}\n"
+        )
+    assert result.failures(groups=["mixed", "probe"]) == [], result.failures()[:5]
+    for kind in ("page", "lookup", "query", "network"):
+        assert result.stats(kind, groups=["mixed"], kinds=[kind]).requests >= 20, kind
+    assert len(result.select(groups=["probe"])) >= SECONDS
+    assert sum(closed.values()) >= SLOW_SOCKETS // 2  # the read timeouts closed them
+    assert server.process.poll() is None
