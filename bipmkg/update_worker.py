@@ -150,10 +150,38 @@ def _end(token: Token) -> int:
 # --- the algebra check of a general update ---------------------------------------------------
 
 
-def check_parsed_update(translated: Any) -> None:
-    """Refuse what rdflib would evaluate that may fetch or erase: read off the parsed update."""
+def writes_default_graph(operation: Any) -> bool:
+    """Whether a parsed operation writes the default graph, which no curated file holds: the
+    triples of a data block or template outside GRAPH (without WITH), or ADD/COPY/MOVE TO
+    DEFAULT."""
+    # dict.get, not CompValue.get, whose second argument is not a default.
+    name = operation.name
+    if name in ("InsertData", "DeleteData", "DeleteWhere"):
+        return bool(dict.get(operation, "triples"))
+    if name == "Modify":
+        if dict.get(operation, "withClause") is not None:
+            return False
+        clauses = (dict.get(operation, "insert"), dict.get(operation, "delete"))
+        return any(clause is not None and dict.get(clause, "triples") for clause in clauses)
+    if name in ("Add", "Copy", "Move"):
+        return str(operation.graph[1]).upper() == "DEFAULT"
+    return False
+
+
+def default_graph_refusal(files: Iterable[str]) -> QueryError:
+    return QueryError(
+        "the update writes to the default graph, which no curated file holds; name the file's "
+        f"graph with GRAPH <…> (or WITH <…>), one of: {', '.join(sorted(files))}"
+    )
+
+
+def check_parsed_update(translated: Any, files: Iterable[str] = ()) -> None:
+    """Refuse what rdflib would evaluate that may fetch, erase or write nowhere: read off the
+    parsed update."""
     for operation in translated.algebra:
         name = operation.name
+        if writes_default_graph(operation):
+            raise default_graph_refusal(files)
         if name == "Load":
             raise QueryError("LOAD is refused at /update")
         if name == "Create":
@@ -198,14 +226,11 @@ def evaluate(text: str, files: Mapping[str, str]) -> dict[str, Any]:
         # The prefixes the curated files declare, as rdflib's own update reader offers them.
         known = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in copy.namespaces())
         for operation in operations:
-            _apply_data(copy, operation, known)
+            _apply_data(copy, operation, known, files)
     else:
-        _evaluate_general(copy, text)
+        _evaluate_general(copy, text, files)
     if len(copy.default_graph) > 0:
-        raise QueryError(
-            "the update writes to the default graph; name the file's graph with "
-            f"GRAPH <…>, one of: {', '.join(sorted(files))}"
-        )
+        raise default_graph_refusal(files)
     unknown = {str(g.identifier) for g in copy.graphs() if len(g) > 0} - set(files)
     unknown.discard(str(DATASET_DEFAULT_GRAPH_ID))
     if unknown:
@@ -219,7 +244,9 @@ def evaluate(text: str, files: Mapping[str, str]) -> dict[str, Any]:
     return {"changed": changed, "reader": "trig" if operations is not None else "rdflib"}
 
 
-def _apply_data(copy: Any, operation: DataOperation, known_prefixes: str) -> None:
+def _apply_data(
+    copy: Any, operation: DataOperation, known_prefixes: str, files: Iterable[str]
+) -> None:
     import pyoxigraph as ox
     from rdflib import URIRef
 
@@ -235,11 +262,9 @@ def _apply_data(copy: Any, operation: DataOperation, known_prefixes: str) -> Non
             isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object)
         ):
             raise QueryError("malformed update: DELETE DATA may not hold blank nodes")
-        graph = (
-            copy.default_graph
-            if isinstance(quad.graph_name, ox.DefaultGraph)
-            else copy.graph(URIRef(quad.graph_name.value))
-        )
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            raise default_graph_refusal(files)
+        graph = copy.graph(URIRef(quad.graph_name.value))
         if operation.insert:
             graph.add(tuple(terms))
         else:
@@ -266,7 +291,7 @@ def _rdflib_term(term: Any, blank_nodes: dict[str, Any]) -> Any:
     raise QueryError("malformed update: triple terms are not accepted in curated data")
 
 
-def _evaluate_general(copy: Any, text: str) -> None:
+def _evaluate_general(copy: Any, text: str, files: Iterable[str]) -> None:
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
     from rdflib.plugins.sparql.update import evalUpdate
@@ -275,7 +300,7 @@ def _evaluate_general(copy: Any, text: str) -> None:
         translated = translateUpdate(parseUpdate(text), initNs=dict(copy.namespaces()))
     except Exception as exc:  # pyparsing and translation errors of many types
         raise QueryError(f"malformed update: {exc}") from exc
-    check_parsed_update(translated)
+    check_parsed_update(translated, files)
     try:
         evalUpdate(copy, translated)
     except QueryError:

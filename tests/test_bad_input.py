@@ -448,28 +448,14 @@ DEFAULT_GRAPH_WRITES = {
     "delete-data": "DELETE DATA { <urn:a> <urn:b> <urn:c> }",
     "insert-where": "INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o } ",
     "with-nothing": "DELETE WHERE { <urn:a> <urn:b> ?o }",
+    "copy-to-default": f"COPY <{EVENTS}> TO DEFAULT",
+    "delete-insert": (
+        "DELETE { ?s <urn:b> ?o } INSERT { ?s <urn:c> ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    ),
 }
 
 
-#: Not refused yet: bipmkg.update_worker refuses INSERT DATA outside GRAPH, but the others run
-#: on the default graph of the copy, change no file and answer 200 with nothing changed.
-NOT_YET_REFUSED = {"delete-data", "insert-where", "with-nothing"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="bipmkg.update_worker: a write outside GRAPH answers 200"
-            ),
-        )
-        if name in NOT_YET_REFUSED
-        else name
-        for name in sorted(DEFAULT_GRAPH_WRITES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(DEFAULT_GRAPH_WRITES))
 def test_writing_to_the_default_graph_is_a_400_naming_the_graphs(
     curated: LiveServer, name: str
 ) -> None:
