@@ -53,7 +53,8 @@ def test_a_fresh_server_survives_a_burst_of_distinct_requests(tmp_path: Path) ->
                 return http("GET", f"{live.url}/id/organisation/bipm?n={n}").status
             if kind == 3:
                 return http("GET", f"{live.url}/id/event/kcdb-course-2019.ttl?n={n}").status
-            return http("GET", f"{live.url}/api/network?n={n}").status
+            # A distinct date, not a throw-away parameter: unknown parameters are a 400 (issue 21).
+            return http("GET", f"{live.url}/api/network?as_of={1875 + n % 150}-06-30").status
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(request, range(8 * 50)))
