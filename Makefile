@@ -56,10 +56,11 @@ stats: install ## Print counts per class and kind, and description shares
 queries: install ## List the example queries (competency questions)
 	$(BIN)/bipmkg queries
 
-lint: install ## Run ruff (lint and format check) and mypy
+lint: install ## Run ruff (lint and format check), mypy and the import-linter layer contracts
 	$(BIN)/ruff check bipmkg webapp tests
 	$(BIN)/ruff format --check bipmkg webapp tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the Python code with ruff
 	$(BIN)/ruff format bipmkg webapp tests

@@ -30,7 +30,7 @@ from typing import Any
 
 OK = frozenset(range(200, 300))
 ID = "https://w3id.org/bipmkg/id/"
-QUERIES = Path(__file__).resolve().parent.parent / "bipmkg" / "queries"
+QUERIES = Path(__file__).resolve().parent.parent / "bipmkg" / "query" / "queries"
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,7 @@ def sparql(kind: str, query: str, *, accept: str = "application/sparql-results+j
 
 
 def example_queries() -> list[tuple[str, str]]:
-    """The competency questions (bipmkg/queries/*.rq): name and text."""
+    """The competency questions (bipmkg/query/queries/*.rq): name and text."""
     return [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(QUERIES.glob("*.rq"))]
 
 

@@ -4,10 +4,10 @@ For each data set (the real graph, synthetic graphs from `bipmkg synth` at 10^4,
 and one of about 5,000 bodies for the network page) it measures, medians of several runs:
 
 - synthesis; whole-graph SHACL validation (pyshacl and pyrudof) and of a 100-triple change
-  (`bipmkg.validate.validate_change`, where bipmkg has it); the store build (`bipmkg build`:
+  (`bipmkg.validation.validate.validate_change`, where bipmkg has it); the store build (`bipmkg build`:
   validation, load, network metrics) and the bare store load;
 - `bipmkg serve` start to first answer, and the peak memory of its process tree;
-- each example query (bipmkg/queries/*.rq) directly on the store and through `/sparql`, each
+- each example query (bipmkg/query/queries/*.rq) directly on the store and through `/sparql`, each
   timed run a new text (a numbered comment), so that bipmkg evaluates it rather than answering
   from the answers it keeps;
 - throughput, p50 and p99 under wrk (8 connections, 10 s) of a lookup and an aggregate query,
@@ -58,15 +58,16 @@ import wrk  # noqa: E402
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD  # noqa: E402
 
-from bipmkg import analysis, config  # noqa: E402
-from bipmkg.metrics import METRICS_GRAPH  # noqa: E402
-from bipmkg.namespaces import BKG as BKG_NS  # noqa: E402
-from bipmkg.network import collapse, network_of, project  # noqa: E402
-from bipmkg.selectors import StoreSelector  # noqa: E402
-from bipmkg.sparql import Query, list_queries  # noqa: E402
-from bipmkg.store import open_store  # noqa: E402
-from bipmkg.synth import synthesise  # noqa: E402
-from bipmkg.validate import validate  # noqa: E402
+from bipmkg import config  # noqa: E402
+from bipmkg.network import analysis  # noqa: E402
+from bipmkg.network.metrics import METRICS_GRAPH  # noqa: E402
+from bipmkg.network.projection import collapse, network_of, project  # noqa: E402
+from bipmkg.query.examples import Query, list_queries  # noqa: E402
+from bipmkg.rdf.namespaces import BKG as BKG_NS  # noqa: E402
+from bipmkg.rdf.synth import synthesise  # noqa: E402
+from bipmkg.store.adapters import StoreSelector  # noqa: E402
+from bipmkg.store.backends import open_store  # noqa: E402
+from bipmkg.validation.validate import validate  # noqa: E402
 
 RESULTS = BENCH / "results"
 #: Synthetic triples that give about 5,000 bodies (4,572 organisations and 381 committees).
@@ -138,13 +139,13 @@ def log(message: str) -> None:
 
 
 def pyrudof_engine() -> bool:
-    """Whether bipmkg.validate can run pyrudof (an `engine` option and the package)."""
+    """Whether bipmkg.validation.validate can run pyrudof (an `engine` option and the package)."""
     import inspect
 
     if "engine" not in inspect.signature(validate).parameters:
         return False
     try:
-        from bipmkg.shacl_engines import pyrudof_available
+        from bipmkg.validation.engines import pyrudof_available
     except ImportError:
         return False
     return pyrudof_available()
@@ -283,13 +284,15 @@ class Bench:
 
     def validate_change(self, files: list[Path] | None, runs: int) -> dict[str, Any]:
         """SHACL validation of a 100-triple change (ten new agreements between existing bodies)
-        with `bipmkg.validate.validate_change`; a placeholder where bipmkg has none."""
-        from bipmkg import validate as validation
-        from bipmkg.dataset import load_graph
+        with `bipmkg.validation.validate.validate_change`; a placeholder where bipmkg has none."""
+        from bipmkg.rdf.files import load_graph
+        from bipmkg.validation import validate as validation
 
         if not hasattr(validation, "validate_change"):
-            return {"note": "placeholder: bipmkg.validate.validate_change is not in this version"}
-        from bipmkg.neighbourhood import Change
+            return {
+                "note": "placeholder: bipmkg.validation.validate.validate_change is not in this version"
+            }
+        from bipmkg.validation.neighbourhood import Change
 
         after = load_graph(files, with_ontology=False)
         added = change_triples(after)
@@ -417,7 +420,7 @@ class Bench:
     @staticmethod
     def analysis_times(store: ox.Store, runs: int) -> dict[str, Any]:
         """Seconds per step from the store to every network metric (whole network), with
-        `bipmkg.analysis.time_analysis` where bipmkg has it, else each function timed alone."""
+        `bipmkg.network.analysis.time_analysis` where bipmkg has it, else each function timed alone."""
         for module in ("scipy.sparse.linalg", "igraph"):  # imports are not the metrics' time
             try:
                 importlib.import_module(module)
@@ -436,7 +439,7 @@ class Bench:
                     bodies=timings.bodies,
                     linked_pairs=timings.linked_pairs,
                     backend=timings.backend,
-                    source="bipmkg.analysis.time_analysis",
+                    source="bipmkg.network.analysis.time_analysis",
                 )
                 continue
             steps: dict[str, Callable[[Any], Any]] = {
@@ -466,7 +469,7 @@ class Bench:
                 bodies=value.number_of_nodes(),
                 linked_pairs=value.number_of_edges(),
                 backend="networkx",
-                source="bipmkg.analysis functions timed one by one",
+                source="bipmkg.network.analysis functions timed one by one",
             )
         result["seconds"] = {step: statistics.median(values) for step, values in times.items()}
         return result

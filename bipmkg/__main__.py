@@ -1,5 +1,5 @@
 """`python -m bipmkg` runs the command-line interface."""
 
-from .cli import main
+from bipmkg.cli.main import main
 
 raise SystemExit(main())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
-QUERIES_DIR: Final = Path(__file__).resolve().parent / "queries"
+QUERIES_DIR: Final = Path(__file__).resolve().parent / "query" / "queries"
 
 
 def ontology_dir() -> Path:
@@ -57,7 +57,7 @@ def store_backend(default: str = "embedded") -> str:
     """
     chosen = os.environ.get("BIPMKG_STORE", "").strip().lower() or default
     if chosen not in BACKENDS:
-        from .errors import BipmkgError
+        from bipmkg.errors import BipmkgError
 
         raise BipmkgError(f"BIPMKG_STORE={chosen!r} is not one of {', '.join(BACKENDS)}")
     return chosen
@@ -83,7 +83,7 @@ def _seconds(name: str, default: float, *, most: float | None = None) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= (most if most is not None else float("inf")):
-        from .errors import BipmkgError
+        from bipmkg.errors import BipmkgError
 
         bound = f" and at most {most:g}" if most is not None else ""
         raise BipmkgError(f"{name}={raw!r}: give a number of seconds above 0{bound}")

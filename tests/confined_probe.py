@@ -1,7 +1,8 @@
 """`python tests/confined_probe.py confined|open LISTENER_URL SENTINEL STORE_DIR`: try, from one
 process, every way the engines have to reach out: Oxigraph's SERVICE, rdflib's LOAD of a URL and
 of a file, rdflib's SERVICE, a plain TCP connect, UDP, and opening the sentinel. With `confined`
-the process first applies `bipmkg.sandbox.confine([STORE_DIR])`, as the query and update workers
+the process first applies `bipmkg.store.sandbox.confine([STORE_DIR])`, as the query and update
+workers
 do. Prints one JSON object: what each attempt gave. The test reads what the listener and the
 sentinel's watch saw, which is what matters: an attempt could fail after reaching out."""
 
@@ -28,7 +29,7 @@ def main() -> None:
     from rdflib.plugins.sparql.update import evalUpdate  # noqa: F401
 
     if mode == "confined":
-        from bipmkg.sandbox import confine
+        from bipmkg.store.sandbox import confine
 
         confine([Path(store_dir)])
     host, port = listener.removeprefix("http://").split(":")

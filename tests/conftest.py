@@ -8,8 +8,8 @@ import pytest
 from live import LiveServer, build, start_server
 from rdflib import Graph
 
-from bipmkg.dataset import load_graph
-from bipmkg.validate import ValidationReport, validate
+from bipmkg.rdf.files import load_graph
+from bipmkg.validation.validate import ValidationReport, validate
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from bipmkg.analysis import (
+from bipmkg.errors import NetworkQueryError, QueryError
+from bipmkg.network.analysis import (
     analyse,
     articulation_points,
     betweenness,
@@ -30,9 +31,7 @@ from bipmkg.analysis import (
     resolve_body,
     weighted_degree,
 )
-from bipmkg.dataset import load_graph
-from bipmkg.errors import NetworkQueryError, QueryError
-from bipmkg.network import (
+from bipmkg.network.projection import (
     Projection,
     build_network,
     by_year,
@@ -43,7 +42,9 @@ from bipmkg.network import (
     period_start,
     project,
 )
-from bipmkg.selectors import GraphSelector, StoreSelector
+from bipmkg.query.selector import GraphSelector
+from bipmkg.rdf.files import load_graph
+from bipmkg.store.adapters import StoreSelector
 
 DATA = Path(__file__).parent / "data" / "network"
 ID = "https://w3id.org/bipmkg/id/"

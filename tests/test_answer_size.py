@@ -16,7 +16,7 @@ import psutil
 import pytest
 from live import LiveServer, build, http, start_server
 
-from bipmkg.engine import encode_answer
+from bipmkg.query.engine import encode_answer
 
 MAX_BYTES = 1_048_576
 #: Each row doubles a string ten times: about 60 KB a row, 600 MB for the 10,000 rows of the
@@ -56,7 +56,7 @@ def web_processes(server: LiveServer) -> list[psutil.Process]:
     return [
         p
         for p in [root, *root.children(recursive=True)]
-        if not any("bipmkg.worker" in part or "oxigraph" in part for part in p.cmdline())
+        if not any("bipmkg.store.worker" in part or "oxigraph" in part for part in p.cmdline())
     ]
 
 
@@ -120,7 +120,7 @@ def test_answers_under_the_cap_are_whole_and_say_nothing(server: LiveServer) -> 
 
 
 def test_a_cut_remote_reply_ends_at_the_last_whole_row() -> None:
-    # What bipmkg.remote hands over when it stopped reading a reply at its bound.
+    # What bipmkg.store.remote hands over when it stopped reading a reply at its bound.
     import pyoxigraph as ox
 
     rows = [{"s": {"type": "uri", "value": f"urn:row:{i}"}} for i in range(1000)]

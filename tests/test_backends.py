@@ -23,11 +23,14 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV
 
-from bipmkg.engine import EngineSettings, QueryEngine
-from bipmkg.remote import RemoteEngine, RemoteError, endpoint_from_env
-from bipmkg.selectors import EngineSelector, StoreSelector
-from bipmkg.sparql import list_queries
-from bipmkg.store import build_store, endpoint_of, open_store, read_manifest
+from bipmkg.build import build_store
+from bipmkg.errors import RemoteError
+from bipmkg.query.examples import list_queries
+from bipmkg.store.adapters import EngineSelector, StoreSelector
+from bipmkg.store.backends import endpoint_of, open_store
+from bipmkg.store.manifest import read_manifest
+from bipmkg.store.remote import RemoteEngine, endpoint_from_env
+from bipmkg.store.workers import EngineSettings, QueryEngine
 
 DATA = Path(__file__).parent / "data"
 GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"

@@ -349,7 +349,7 @@ def test_base_url_is_an_origin_only() -> None:
 
 
 def test_bipmkg_serve_names_its_own_address_by_default() -> None:
-    from bipmkg.cli import base_url
+    from bipmkg.cli.main import base_url
 
     assert base_url("127.0.0.1", 5000) == "http://127.0.0.1:5000"
     assert base_url("::1", 8080) == "http://[::1]:8080"
@@ -367,7 +367,7 @@ def csv_rows(answer: Answer) -> list[list[str]]:
 
 @pytest.mark.parametrize("name", ["network-nodes.csv", "network-edges.csv"])
 def test_network_csv_cells_never_start_a_formula(curated: LiveServer, name: str) -> None:
-    from bipmkg.spreadsheet import FORMULA_STARTS
+    from bipmkg.rdf.spreadsheet import FORMULA_STARTS
 
     answer = get(curated, f"/download/{name}".encode())
     assert answer.status == 200, answer.body[:300]
@@ -389,7 +389,7 @@ def test_a_formula_label_is_written_as_text(curated: LiveServer) -> None:
 
 @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.none()))
 def test_a_cell_is_never_a_formula_and_keeps_the_value(value: object) -> None:
-    from bipmkg.spreadsheet import FORMULA_STARTS, cell
+    from bipmkg.rdf.spreadsheet import FORMULA_STARTS, cell
 
     written = cell(value)
     if isinstance(value, int | float):

@@ -17,8 +17,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from bipmkg import centrality
-from bipmkg.analysis import (
+from bipmkg.network import centrality
+from bipmkg.network.analysis import (
     analyse,
     articulation_points,
     betweenness,
@@ -30,10 +30,10 @@ from bipmkg.analysis import (
     time_analysis,
     timed_analyse,
 )
-from bipmkg.dataset import load_graph
-from bipmkg.metrics import Run, metrics_graph
-from bipmkg.network import Projection, network_of, project
-from bipmkg.selectors import GraphSelector
+from bipmkg.network.metrics import Run, metrics_graph
+from bipmkg.network.projection import Projection, network_of, project
+from bipmkg.query.selector import GraphSelector
+from bipmkg.rdf.files import load_graph
 
 pytest.importorskip("igraph")
 
@@ -114,7 +114,7 @@ def test_sampled_betweenness_is_networkx_estimate_on_either_backend() -> None:
 
 
 def centrality_seed() -> int:
-    from bipmkg.analysis import SEED
+    from bipmkg.network.analysis import SEED
 
     return SEED
 
@@ -227,7 +227,7 @@ def test_the_metrics_graph_names_igraph_and_carries_the_bounds(
 
     from rdflib.namespace import PROV
 
-    from bipmkg.namespaces import BKG, SCHEMA
+    from bipmkg.rdf.namespaces import BKG, SCHEMA
 
     monkeypatch.setattr(centrality, "WORK_LIMIT", 100_000)
     when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

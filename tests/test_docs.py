@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bipmkg import config
-from bipmkg.cli import build_parser
+from bipmkg.cli.main import build_parser
 
 README = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -46,7 +46,7 @@ def test_every_route_is_in_the_readme() -> None:
 
     store = config.store_dir()
     if not (store / "bipmkg-manifest.json").is_file():
-        from bipmkg.store import build_store
+        from bipmkg.build import build_store
 
         build_store(store)
     app = create_app({"QUERY_WORKERS": 1})

@@ -31,9 +31,10 @@ from live import Answer, LiveServer, build, http, start_server
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
-from bipmkg.store import build_store, read_manifest
-from bipmkg.update import JOURNAL, _stable_turtle, recover
-from bipmkg.validate import validate
+from bipmkg.build import build_store
+from bipmkg.curation.update import JOURNAL, _stable_turtle, recover
+from bipmkg.store.manifest import read_manifest
+from bipmkg.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "durability-token"

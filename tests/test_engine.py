@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bipmkg.engine import EngineSettings, QueryAborted, QueryEngine, QueryTimeout
-from bipmkg.errors import QueryError
-from bipmkg.store import build_store
+from bipmkg.build import build_store
+from bipmkg.errors import QueryAborted, QueryError, QueryTimeout
+from bipmkg.store.workers import EngineSettings, QueryEngine
 
 PRODUCT_SORT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d ?f LIMIT 1"
 
@@ -75,7 +75,7 @@ def _worker_pids() -> set[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == os.getpid() and b"bipmkg.worker" in command:
+        if ppid == os.getpid() and b"bipmkg.store.worker" in command:
             pids.add(int(entry.name))
     return pids
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bipmkg.dataset import parse_file
+from bipmkg.curation.update import check_update
 from bipmkg.errors import DataLoadError, QueryError
-from bipmkg.safety import check_query
-from bipmkg.search import SearchIndex, normalise
-from bipmkg.update import check_update
+from bipmkg.linked_data.search import SearchIndex, normalise
+from bipmkg.query.safety import check_query
+from bipmkg.rdf.files import parse_file
 
 TOKENS = list("{}<>\"'#?$:._- \n\t()*+/|^@\\") + [
     "SELECT",

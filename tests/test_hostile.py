@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from live import BACKEND, SERVER, Answer, LiveServer, build, http, start_server
 
-from bipmkg.engine import EngineSettings, QueryEngine
-from bipmkg.safety import MAX_DEPTH, MAX_OPERATORS
+from bipmkg.query.safety import MAX_DEPTH, MAX_OPERATORS
+from bipmkg.store.workers import EngineSettings, QueryEngine
 
 DEADLINE_S = 4.0
 #: No answer may come later than this, whatever was sent.

@@ -36,9 +36,9 @@ from live import build
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from bipmkg.formats import find_format, formats_for
-from bipmkg.namespaces import BKG, ID_BASE, KINDS, split_instance_iri
-from bipmkg.search import MAX_QUERY, SEARCHABLE, normalise
+from bipmkg.linked_data.search import MAX_QUERY, SEARCHABLE, normalise
+from bipmkg.rdf.formats import find_format, formats_for
+from bipmkg.rdf.namespaces import BKG, ID_BASE, KINDS, split_instance_iri
 from webapp import create_app
 
 #: Strings that would change a query's meaning if they were spliced into SPARQL or a path.

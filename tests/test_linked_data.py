@@ -18,9 +18,9 @@ from pyld import jsonld
 from rdflib import RDF, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from bipmkg.export import dataset_from_store
-from bipmkg.namespaces import ID_BASE, KINDS
-from bipmkg.store import open_store
+from bipmkg.linked_data.dumps import dataset_from_store
+from bipmkg.rdf.namespaces import ID_BASE, KINDS
+from bipmkg.store.backends import open_store
 
 RDF_FORMATS = {
     "text/turtle": ("ttl", "turtle"),
@@ -274,8 +274,8 @@ def test_awkward_literals_survive_and_control_characters_are_refused(tmp_path: P
     )
     build(tmp_path / "store", data)
     dataset = dataset_from_store(open_store(tmp_path / "store"))
-    from bipmkg.export import serialise
-    from bipmkg.formats import format_named
+    from bipmkg.linked_data.dumps import serialise
+    from bipmkg.rdf.formats import format_named
 
     expected = Literal(awkward, lang="en")
     for name, rdflib_format in [

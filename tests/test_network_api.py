@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from live import LiveServer, http
 
-from bipmkg.network import period_start
+from bipmkg.network.projection import period_start
 
 ID = "https://w3id.org/bipmkg/id/"
 BIPM = f"{ID}organisation/bipm"

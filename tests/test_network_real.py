@@ -16,12 +16,14 @@ import pytest
 from networkx.algorithms.isomorphism import categorical_multiedge_match, categorical_node_match
 from rdflib import Graph
 
-from bipmkg.analysis import analyse, path
-from bipmkg.metrics import METRICS_GRAPH
-from bipmkg.network import Projection, network_of, project
-from bipmkg.network_export import EDGE_FIELDS, file_graph, to_gexf, to_graphml
-from bipmkg.selectors import GraphSelector, StoreSelector
-from bipmkg.store import build_store, read_manifest
+from bipmkg.build import build_store
+from bipmkg.network.analysis import analyse, path
+from bipmkg.network.files import EDGE_FIELDS, file_graph, to_gexf, to_graphml
+from bipmkg.network.metrics import METRICS_GRAPH
+from bipmkg.network.projection import Projection, network_of, project
+from bipmkg.query.selector import GraphSelector
+from bipmkg.store.adapters import StoreSelector
+from bipmkg.store.manifest import read_manifest
 
 ID = "https://w3id.org/bipmkg/id/"
 BIPM = f"{ID}organisation/bipm"

@@ -9,8 +9,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from bipmkg import config
-from bipmkg.dataset import parse_file
-from bipmkg.namespaces import BKG
+from bipmkg.rdf.files import parse_file
+from bipmkg.rdf.namespaces import BKG
 
 ROOT = config.PROJECT_ROOT
 NS = str(BKG._NS)
@@ -32,7 +32,7 @@ def used_terms() -> dict[str, set[str]]:
     files = [
         *ROOT.glob("graph_data/*.ttl"),
         *ROOT.glob("ontology/*.ttl"),
-        *ROOT.glob("bipmkg/queries/*.rq"),
+        *ROOT.glob("bipmkg/query/queries/*.rq"),
         *ROOT.glob("tests/data/**/*.ttl"),
     ]
     for path in files:

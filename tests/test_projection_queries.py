@@ -15,9 +15,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from bipmkg.dataset import load_graph
-from bipmkg.network import Dated, Link, Projection, project
-from bipmkg.selectors import GraphSelector, Row, StoreSelector
+from bipmkg.network.projection import Dated, Link, Projection, project
+from bipmkg.query.selector import GraphSelector, Row
+from bipmkg.rdf.files import load_graph
+from bipmkg.store.adapters import StoreSelector
 
 DATA = Path(__file__).parent / "data" / "network"
 ONTOLOGY = Path(__file__).parent.parent / "ontology" / "bipmkg.ttl"

@@ -1,6 +1,7 @@
 """The competency questions: every example query parses, runs and gives its expected answer.
 
-Each `bipmkg/queries/<name>.rq` has an answer file `tests/data/answers/<name>.csv` written from
+Each `bipmkg/query/queries/<name>.rq` has an answer file `tests/data/answers/<name>.csv` written
+from
 the sources (header = the query's variables; IRIs and literals as their plain text; rows in the
 query's ORDER BY order). The queries are the graph's acceptance test.
 """
@@ -15,7 +16,7 @@ import pytest
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
-from bipmkg.sparql import Query, list_queries, run_query
+from bipmkg.query.examples import Query, list_queries, run_query
 
 ANSWERS = Path(__file__).parent / "data" / "answers"
 QUERIES = list_queries()

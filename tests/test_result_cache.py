@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from live import BACKEND, Answer, LiveServer, build, http
 
-from bipmkg.engine import EngineResult, EngineSettings, QueryEngine, QueryTimeout
-from bipmkg.result_cache import CachingEngine, answer_key, is_volatile
+from bipmkg.errors import QueryTimeout
+from bipmkg.query.engine import EngineResult
+from bipmkg.store.kept_answers import CachingEngine, answer_key, is_volatile
+from bipmkg.store.workers import EngineSettings, QueryEngine
 from webapp.replay import AnswerReplay
 
 KEPT = BACKEND != "remote"

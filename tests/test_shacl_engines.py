@@ -1,7 +1,7 @@
 """pyshacl and pyrudof give the same results on every fixture and on the curated graph.
 
 Same focus nodes, source shapes, severities, paths, values and messages. pyrudof does not
-implement SHACL-AF SPARQL targets; `bipmkg.shacl_engines` evaluates them first and hands the
+implement SHACL-AF SPARQL targets; `bipmkg.validation.engines` evaluates them first and hands the
 selected nodes to pyrudof as `sh:targetNode`s, which the date-order fixtures check.
 """
 
@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from rdflib import SH, Graph
 
-from bipmkg.cli import build_parser
-from bipmkg.shacl_engines import (
+from bipmkg.cli.main import build_parser
+from bipmkg.errors import EngineError
+from bipmkg.validation.engines import (
     ENGINE_ENV,
     ENGINES,
-    EngineError,
     choose_engine,
     materialise_sparql_targets,
     validation_view,
 )
-from bipmkg.validate import ValidationReport, load_shapes, validate
+from bipmkg.validation.validate import ValidationReport, load_shapes, validate
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.ttl"

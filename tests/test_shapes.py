@@ -14,9 +14,9 @@ import pytest
 from rdflib import RDF, SH, Graph, URIRef
 
 from bipmkg import config
-from bipmkg.dataset import parse_file
-from bipmkg.namespaces import BKGSH
-from bipmkg.validate import ValidationReport, load_shapes, validate
+from bipmkg.rdf.files import parse_file
+from bipmkg.rdf.namespaces import BKGSH
+from bipmkg.validation.validate import ValidationReport, load_shapes, validate
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.ttl"

@@ -22,7 +22,7 @@ from probes import Listener, OpenWatch
 from spellings import load_corpus
 
 from bipmkg.errors import QueryError
-from bipmkg.safety import check_query
+from bipmkg.query.safety import check_query
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ("https://w3id.org/bipmkg/graph/events",)

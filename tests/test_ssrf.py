@@ -25,11 +25,11 @@ from live import BACKEND, build, http, oxigraph_server
 from probes import Listener, OpenWatch
 from spellings import CORPUS, load_corpus, render
 
-from bipmkg.dataset import graph_iri
-from bipmkg.engine import EngineSettings, QueryEngine
+from bipmkg.curation.update import UpdateLimits, check_update, evaluate_confined
 from bipmkg.errors import BipmkgError, QueryError
-from bipmkg.safety import check_query
-from bipmkg.update import UpdateLimits, check_update, evaluate_confined
+from bipmkg.query.safety import check_query
+from bipmkg.rdf.files import graph_iri
+from bipmkg.store.workers import EngineSettings, QueryEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ssrf-curator-token"

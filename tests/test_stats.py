@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from bipmkg.dataset import load_graph
-from bipmkg.stats import compute_stats, format_stats
+from bipmkg.linked_data.stats import compute_stats, format_stats
+from bipmkg.rdf.files import load_graph
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.ttl"
 

@@ -7,8 +7,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bipmkg.synth import VIOLATED_SHAPES, synthesise
-from bipmkg.validate import validate
+from bipmkg.rdf.synth import VIOLATED_SHAPES, synthesise
+from bipmkg.validation.validate import validate
 
 
 def test_same_seed_same_file_and_the_data_conforms(tmp_path: Path) -> None:

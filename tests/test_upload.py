@@ -21,7 +21,8 @@ from probes import Listener, OpenWatch
 from rdflib import OWL, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from bipmkg.upload import CONTEXT_IRI, UploadRefused, check_xml, parse_upload
+from bipmkg.curation.upload import CONTEXT_IRI, check_xml, parse_upload
+from bipmkg.errors import UploadRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "upload-token"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rdflib import DCTERMS, RDF, Graph, URIRef
 
-from bipmkg.namespaces import BKG
-from bipmkg.validate import ValidationReport
+from bipmkg.rdf.namespaces import BKG
+from bipmkg.validation.validate import ValidationReport
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.ttl"
@@ -96,7 +96,7 @@ def test_cli_exit_2_on_missing_file(tmp_path: Path) -> None:
 
 
 def test_every_instance_iri_follows_the_scheme(graph: Graph) -> None:
-    from bipmkg.namespaces import ID_BASE, split_instance_iri
+    from bipmkg.rdf.namespaces import ID_BASE, split_instance_iri
 
     bad = {
         str(term)

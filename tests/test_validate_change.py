@@ -18,11 +18,17 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from bipmkg.dataset import parse_file
-from bipmkg.namespaces import BKG, BKGSH
-from bipmkg.neighbourhood import IN_READ, INBOUND, OUT_READ, Rule, analyse_shapes
-from bipmkg.synth import synthesise
-from bipmkg.validate import Change, ValidationReport, load_shapes, validate, validate_change
+from bipmkg.rdf.files import parse_file
+from bipmkg.rdf.namespaces import BKG, BKGSH
+from bipmkg.rdf.synth import synthesise
+from bipmkg.validation.neighbourhood import IN_READ, INBOUND, OUT_READ, Rule, analyse_shapes
+from bipmkg.validation.validate import (
+    Change,
+    ValidationReport,
+    load_shapes,
+    validate,
+    validate_change,
+)
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.ttl"

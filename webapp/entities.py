@@ -2,7 +2,8 @@
 
 `Accept` (q-values honoured), a suffix (.ttl, .jsonld, .rdf, .nt) or `?format=` chooses the
 representation; 406 when none can be served, 404 (in the asked form) for an unknown IRI. The RDF
-is the entity's concise bounded description plus its neighbours' labels (bipmkg.describe); JSON-LD
+is the entity's concise bounded description plus its neighbours' labels
+(bipmkg.linked_data.describe); JSON-LD
 is compacted with the project's context.
 """
 
@@ -13,11 +14,11 @@ import json
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from rdflib import Graph
 
-from bipmkg.describe import Description, describe, describe_query
-from bipmkg.export import compact_jsonld
-from bipmkg.formats import Format, find_format, formats_for
-from bipmkg.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
-from bipmkg.sections import read_sections
+from bipmkg.linked_data.describe import Description, describe, describe_query
+from bipmkg.linked_data.dumps import compact_jsonld
+from bipmkg.linked_data.sections import read_sections
+from bipmkg.rdf.formats import Format, find_format, formats_for
+from bipmkg.rdf.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
 
 from .errors import HTTPError
 from .kg import get_kg
@@ -195,7 +196,7 @@ def _rdf_response(ntriples: bytes, fmt: Format) -> Response:
 
 
 def _bind(graph: Graph) -> None:
-    from bipmkg.export import bind_prefixes
+    from bipmkg.linked_data.dumps import bind_prefixes
 
     bind_prefixes(graph)
 

@@ -12,18 +12,21 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
-from bipmkg.engine import EngineBusy, QueryAborted, QueryTimeout
 from bipmkg.errors import (
     BipmkgError,
     DataLoadError,
+    EngineBusy,
+    QueryAborted,
     QueryError,
+    QueryTimeout,
+    RemoteError,
     StorageError,
     StorageFull,
+    StoreError,
     UpdateAborted,
     UpdateTimeout,
+    ValidationFailed,
 )
-from bipmkg.remote import RemoteError
-from bipmkg.store import StoreError, ValidationFailed
 
 
 class HTTPError(Exception):

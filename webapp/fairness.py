@@ -1,7 +1,8 @@
 """The /sparql gate: how many queries run at once, whose turn is next, and how many may wait.
 
-A request thread asks the gate before it hands a query to the engine (bipmkg.engine or
-bipmkg.remote); the site's own pages and APIs do not pass here, they have a query worker of their
+A request thread asks the gate before it hands a query to the engine (bipmkg.store.workers or
+bipmkg.store.remote); the site's own pages and APIs do not pass here, they have a query worker of
+their
 own (setting PAGE_WORKERS, webapp.kg). The gate keeps three promises:
 
 - one client (address) never runs more than `share` queries at once, and `share` is below the

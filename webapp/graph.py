@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
-from bipmkg.namespaces import ID_BASE
+from bipmkg.rdf.namespaces import ID_BASE
 
 from .kg import get_kg
 from .language import page_language

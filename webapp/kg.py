@@ -17,18 +17,14 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app
 
 from bipmkg import config
-from bipmkg.engine import Engine, EngineSettings, QueryAborted, QueryEngine
-from bipmkg.remote import RemoteEngine, RemoteError
-from bipmkg.result_cache import CachingEngine
-from bipmkg.selectors import EngineSelector
-from bipmkg.store import (
-    MANIFEST,
-    StoreError,
-    endpoint_of,
-    read_manifest,
-    recover_store,
-    store_backend_of,
-)
+from bipmkg.errors import QueryAborted, RemoteError, StoreError
+from bipmkg.query.engine import Engine
+from bipmkg.store.adapters import EngineSelector
+from bipmkg.store.backends import endpoint_of, store_backend_of
+from bipmkg.store.kept_answers import CachingEngine
+from bipmkg.store.manifest import MANIFEST, read_manifest, recover_store
+from bipmkg.store.remote import RemoteEngine
+from bipmkg.store.workers import EngineSettings, QueryEngine
 
 from .limits import ClientLimits
 from .replay import AnswerReplay

@@ -1,6 +1,6 @@
 """The cooperation network over HTTP: JSON API for machines and file downloads for desktop tools.
 
-Adapts bipmkg.network, bipmkg.analysis and bipmkg.network_export to HTTP:
+Adapts bipmkg.network.projection, bipmkg.network.analysis and bipmkg.network.files to HTTP:
 
 - `/api/network[?as_of=]` nodes (labels, kind, metrics) and edges (kind, dates, fact, sources),
   with the error bounds of any sampled metric (`estimates`);
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bipmkg.errors import NetworkQueryError
-from bipmkg.selectors import EngineSelector
+from bipmkg.store.adapters import EngineSelector
 
 from .errors import HTTPError
 from .kg import get_kg
@@ -36,8 +36,8 @@ from .params import known_parameters
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
 
-    from bipmkg.analysis import Analysis
-    from bipmkg.network import Projection
+    from bipmkg.network.analysis import Analysis
+    from bipmkg.network.projection import Projection
 
 # networkx, igraph and the analysis are imported by the first network request, not at start:
 # a server must answer its first query within a second, and most never draw the network.
@@ -108,15 +108,15 @@ def _build_key() -> tuple[str, int]:
 
 
 def _projection() -> Projection:
-    from bipmkg.network import project
+    from bipmkg.network.projection import project
 
     kg = get_kg()
     return _projections.get(_build_key(), lambda: project(EngineSelector(kg.engine)))
 
 
 def _view() -> View:
-    from bipmkg.analysis import analyse
-    from bipmkg.network import network_of, parse_as_of
+    from bipmkg.network.analysis import analyse
+    from bipmkg.network.projection import network_of, parse_as_of
 
     as_of = parse_as_of(request.args.get("as_of"))
 
@@ -157,7 +157,7 @@ def _cors(response: Response) -> Response:
 
 @bp.get("/api/network")
 def network_json() -> Response:
-    from bipmkg.network import parse_as_of
+    from bipmkg.network.projection import parse_as_of
 
     known_parameters("as_of")
     as_of = parse_as_of(request.args.get("as_of"))
@@ -168,8 +168,8 @@ def network_json() -> Response:
 
 
 def _network(view: View) -> dict[str, Any]:
-    from bipmkg.analysis import LinkView, links_of
-    from bipmkg.network import LINK_KINDS
+    from bipmkg.network.analysis import LinkView, links_of
+    from bipmkg.network.projection import LINK_KINDS
 
     nodes = []
     for m in sorted(view.analysis.metrics, key=lambda m: m.iri):
@@ -212,7 +212,7 @@ def _network(view: View) -> dict[str, Any]:
 
 @bp.get("/api/analysis")
 def analysis_json() -> Response:
-    from bipmkg.network import LINK_KINDS, by_year
+    from bipmkg.network.projection import LINK_KINDS, by_year
 
     known_parameters("as_of")
     view = _view()
@@ -224,7 +224,7 @@ def analysis_json() -> Response:
 
 @bp.get("/api/path")
 def path_json() -> Response:
-    from bipmkg.analysis import MAX_PATHS, path
+    from bipmkg.network.analysis import MAX_PATHS, path
 
     known_parameters("from", "to", "limit", "as_of")
     source, target = _required("from"), _required("to")
@@ -234,7 +234,7 @@ def path_json() -> Response:
 
 @bp.get("/api/ego")
 def ego_json() -> Response:
-    from bipmkg.analysis import MAX_EGO_RADIUS, ego
+    from bipmkg.network.analysis import MAX_EGO_RADIUS, ego
 
     known_parameters("node", "radius", "as_of")
     node = _required("node")
@@ -243,7 +243,7 @@ def ego_json() -> Response:
 
 
 def _download(body: bytes | str, fmt: str, name: str) -> Response:
-    from bipmkg.network_export import FORMATS
+    from bipmkg.network.files import FORMATS
 
     known_parameters("as_of")
     as_of = request.args.get("as_of", "").strip()
@@ -258,7 +258,7 @@ def _download(body: bytes | str, fmt: str, name: str) -> Response:
 
 @bp.get("/download/network.graphml")
 def download_graphml() -> Response:
-    from bipmkg.network_export import to_graphml
+    from bipmkg.network.files import to_graphml
 
     view = _view()
     return _download(to_graphml(view.network, view.analysis), "graphml", "network.graphml")
@@ -266,7 +266,7 @@ def download_graphml() -> Response:
 
 @bp.get("/download/network.gexf")
 def download_gexf() -> Response:
-    from bipmkg.network_export import to_gexf
+    from bipmkg.network.files import to_gexf
 
     view = _view()
     return _download(to_gexf(view.network, view.analysis), "gexf", "network.gexf")
@@ -274,7 +274,7 @@ def download_gexf() -> Response:
 
 @bp.get("/download/network-nodes.csv")
 def download_nodes() -> Response:
-    from bipmkg.network_export import nodes_csv
+    from bipmkg.network.files import nodes_csv
 
     view = _view()
     return _download(nodes_csv(view.network, view.analysis), "csv", "network-nodes.csv")
@@ -282,6 +282,6 @@ def download_nodes() -> Response:
 
 @bp.get("/download/network-edges.csv")
 def download_edges() -> Response:
-    from bipmkg.network_export import edges_csv
+    from bipmkg.network.files import edges_csv
 
     return _download(edges_csv(_view().network), "csv", "network-edges.csv")

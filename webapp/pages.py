@@ -19,13 +19,13 @@ from flask import (
     url_for,
 )
 
-from bipmkg.export import Dump, ensure_dumps, load_context
-from bipmkg.formats import find_format, formats_for
-from bipmkg.namespaces import KINDS
-from bipmkg.search import SearchIndex
-from bipmkg.sparql import list_queries
-from bipmkg.store import MANIFEST
-from bipmkg.void import count, describe_dataset
+from bipmkg.linked_data.dumps import Dump, ensure_dumps, load_context
+from bipmkg.linked_data.search import SearchIndex
+from bipmkg.linked_data.void import count, describe_dataset
+from bipmkg.query.examples import list_queries
+from bipmkg.rdf.formats import find_format, formats_for
+from bipmkg.rdf.namespaces import KINDS
+from bipmkg.store.manifest import MANIFEST
 
 from .errors import HTTPError
 from .kg import get_kg
@@ -236,7 +236,7 @@ def void() -> Response:
         fingerprint=fingerprint,
     )
     if fmt.name == "jsonld":
-        from bipmkg.export import compact_jsonld
+        from bipmkg.linked_data.dumps import compact_jsonld
 
         body = json.dumps(compact_jsonld(graph, kg.cached("context", _context)), indent=2)
     else:

@@ -1,6 +1,6 @@
 """Kept /sparql answers replayed before Flask: the same GET again costs a lookup, not a request.
 
-A kept answer (`bipmkg.result_cache`) still goes through Flask's whole request cycle, which
+A kept answer (`bipmkg.store.kept_answers`) still goes through Flask's whole request cycle, which
 costs several times more than the lookup itself. `AnswerReplay` wraps the WSGI app: it keeps the
 complete response (status, headers, body) of each GET /sparql whose answer the engine keeps, and
 answers the same request (same query string, same Accept) from it while the store is unchanged.
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bipmkg.result_cache import CachingEngine
+from bipmkg.store.kept_answers import CachingEngine
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bipmkg.safety import MAX_DEPTH, MAX_OPERATORS
+from bipmkg.query.safety import MAX_DEPTH, MAX_OPERATORS
 
 
 @dataclass(frozen=True)

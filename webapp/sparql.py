@@ -3,9 +3,9 @@
 GET `?query=`, POST form (`query=`), POST `application/sparql-query`; `default-graph-uri` and
 `named-graph-uri` select stored graphs. Parameters are decoded as strict UTF-8 and unknown ones
 refused. The text is checked for SERVICE, LOAD, foreign FROM, deep nesting and long chains of
-operators before any evaluation (bipmkg.safety), then evaluated by a worker with a deadline
-(bipmkg.engine), or answered from the answers kept for this build of the store
-(bipmkg.result_cache), which also name the answer's ETag. The result format follows the
+operators before any evaluation (bipmkg.query.safety), then evaluated by a worker with a deadline
+(bipmkg.store.workers), or answered from the answers kept for this build of the store
+(bipmkg.store.kept_answers), which also name the answer's ETag. The result format follows the
 `format` parameter or the `Accept` header.
 """
 
@@ -19,8 +19,8 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from bipmkg.formats import FORMATS, Format, find_format, formats_for
-from bipmkg.safety import QueryCheck, check_graphs, check_query
+from bipmkg.query.safety import QueryCheck, check_graphs, check_query
+from bipmkg.rdf.formats import FORMATS, Format, find_format, formats_for
 
 from .errors import HTTPError
 from .kg import get_kg, get_limits

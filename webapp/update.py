@@ -1,9 +1,12 @@
 """/update and /update/data — curators' changes, validated before anything is written.
 
 Off unless UPDATE_TOKEN is set; both need `Authorization: Bearer <token>`. `/update` takes SPARQL
-Update (bipmkg.update); `/update/data?graph=…` takes RDF, replacing (PUT) or adding to (POST)
-one curated file's graph (bipmkg.upload). At start-up, with updates on, a write cut short by a
-crash is completed or undone and a store that lags the files is rebuilt (bipmkg.update.recover).
+Update (bipmkg.curation.update); `/update/data?graph=…` takes RDF, replacing (PUT) or adding to
+(POST)
+one curated file's graph (bipmkg.curation.upload). At start-up, with updates on, a write cut short
+by a
+crash is completed or undone and a store that lags the files is rebuilt
+(bipmkg.curation.update.recover).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from bipmkg import config
 from bipmkg.errors import BipmkgError
-from bipmkg.export import load_context
+from bipmkg.linked_data.dumps import load_context
 
 from .errors import HTTPError
 from .kg import KnowledgeGraph, get_kg
@@ -23,9 +26,10 @@ from .params import body, pairs
 from .throttle import get_throttle, same_token
 
 if TYPE_CHECKING:
-    from bipmkg.update import UpdateResult
+    from bipmkg.curation.update import UpdateResult
 
-# bipmkg.update and bipmkg.upload (rdflib's SPARQL, pyshacl) are imported when a curator's
+# bipmkg.curation.update and bipmkg.curation.upload (rdflib's SPARQL, pyshacl) are imported when a
+# curator's
 # request comes: most servers never take one, and every server must start within a second.
 
 bp = Blueprint("update", __name__)
@@ -37,7 +41,7 @@ def init_app(app: Flask) -> None:
         return
     data_dir = Path(str(app.config["DATA_DIR"]) or config.data_dir())
     store_dir = Path(str(app.config["STORE_DIR"]) or config.store_dir())
-    from bipmkg.update import recover
+    from bipmkg.curation.update import recover
 
     try:
         result = recover(data_dir=data_dir, store_dir=store_dir)
@@ -74,7 +78,7 @@ def update() -> Response:
     if not text.strip():
         raise HTTPError(400, "the update is empty")
     kg = get_kg()
-    from bipmkg.update import UpdateLimits, apply_update
+    from bipmkg.curation.update import UpdateLimits, apply_update
 
     limits = UpdateLimits(
         timeout_s=float(current_app.config["UPDATE_TIMEOUT_S"]),
@@ -89,7 +93,7 @@ def update() -> Response:
 @bp.route("/update/data", methods=["PUT", "POST"])
 def upload() -> Response:
     """Graph-Store-Protocol-like: PUT replaces the named file's graph, POST adds to it."""
-    from bipmkg.upload import apply_upload, upload_formats
+    from bipmkg.curation.upload import apply_upload, upload_formats
 
     _require_curator()
     graph = request.args.get("graph", "")

@@ -1,0 +1,1 @@
+"""The `bipmkg` command: one module per command group (`main`, `network`)."""

@@ -1,0 +1,3 @@
+"""Changing the curated data: curators' SPARQL updates (evaluated in a confined worker process)
+and uploads, validated on a copy and written back all-or-nothing.
+"""
