@@ -24,41 +24,6 @@ def report(graph: Graph) -> ValidationReport:
     return validate(graph)
 
 
-#: The web and API tests: `make test` runs them a second time against a remote store
-#: (BIPMKG_TEST_BACKEND=remote, a real `oxigraph serve`), selected with `-m web`.
-WEB_MODULES = frozenset(
-    {
-        "test_bad_input",
-        "test_answer_size",
-        "test_durability",
-        "test_fairness",
-        "test_graph_page",
-        "test_injection",
-        "test_hostile",
-        "test_linked_data",
-        "test_load",
-        "test_network_api",
-        "test_openapi",
-        "test_query_page",
-        "test_reliability",
-        "test_result_cache",
-        "test_security",
-        "test_serve",
-        "test_sparql_endpoint",
-        "test_sparql_safety",
-        "test_sparql_update",
-        "test_token_throttle",
-        "test_upload",
-    }
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.stem in WEB_MODULES:
-            item.add_marker(pytest.mark.web)
-
-
 ROW_CAP = 500
 QUERY_TIMEOUT_S = 3
 

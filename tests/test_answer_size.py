@@ -18,6 +18,9 @@ from live import LiveServer, build, http, start_server
 
 from bipmkg.query.engine import encode_answer
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 MAX_BYTES = 1_048_576
 #: Each row doubles a string ten times: about 60 KB a row, 600 MB for the 10,000 rows of the
 #: row cap. Without a byte cap the whole of it is built, sent and held.

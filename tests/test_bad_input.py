@@ -19,6 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from live import SERVER, Answer, LiveServer, build, start_server
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "curator-token-for-bad-input"
 #: Labels of the `curated` server's data that a spreadsheet would run as formulas.

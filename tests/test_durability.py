@@ -36,6 +36,9 @@ from bipmkg.curation.update import JOURNAL, _stable_turtle, recover
 from bipmkg.store.manifest import read_manifest
 from bipmkg.validation.validate import validate
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "durability-token"
 ID = "https://w3id.org/bipmkg/id/"

@@ -22,6 +22,9 @@ from live import Answer, LiveServer, build, http_from, start_server
 from webapp.errors import HTTPError
 from webapp.fairness import FairGate
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 DEADLINE_S = 4.0
 #: Far below a query deadline: what "answered promptly" means on this shared machine.
 PROMPT_S = 2.0

@@ -11,6 +11,9 @@ from browser import ARTIFACTS, browser, wait_until
 from live import LiveServer, http
 from playwright.sync_api import Browser, Page
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 AS_OF = "2010-12-31"
 
 

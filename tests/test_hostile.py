@@ -23,6 +23,9 @@ from live import BACKEND, SERVER, Answer, LiveServer, build, http, start_server
 from bipmkg.query.safety import MAX_DEPTH, MAX_OPERATORS
 from bipmkg.store.workers import EngineSettings, QueryEngine
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 DEADLINE_S = 4.0
 #: No answer may come later than this, whatever was sent.
 LATE_S = DEADLINE_S + 3.0

@@ -41,6 +41,9 @@ from bipmkg.rdf.formats import find_format, formats_for
 from bipmkg.rdf.namespaces import BKG, ID_BASE, KINDS, split_instance_iri
 from webapp import create_app
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 #: Strings that would change a query's meaning if they were spliced into SPARQL or a path.
 FRAGMENTS = [
     '"',

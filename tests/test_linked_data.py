@@ -22,6 +22,9 @@ from bipmkg.linked_data.dumps import dataset_from_store
 from bipmkg.rdf.namespaces import ID_BASE, KINDS
 from bipmkg.store.backends import open_store
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 RDF_FORMATS = {
     "text/turtle": ("ttl", "turtle"),
     "application/ld+json": ("jsonld", "json-ld"),

@@ -28,6 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import load  # noqa: E402
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 SECONDS = 30.0
 CLIENTS = 8
 DEADLINE_S = 4.0

@@ -14,6 +14,9 @@ from live import LiveServer, http
 
 from bipmkg.network.projection import period_start
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ID = "https://w3id.org/bipmkg/id/"
 BIPM = f"{ID}organisation/bipm"
 

@@ -14,6 +14,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from webapp import create_app
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 
 @schemathesis.serializer("application/sparql-query", "application/sparql-update")
 def _sparql_text(ctx: object, value: object) -> bytes:

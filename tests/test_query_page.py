@@ -11,6 +11,9 @@ from browser import ARTIFACTS, browser
 from live import LiveServer, http
 from playwright.sync_api import Browser, Page
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:

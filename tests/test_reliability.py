@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from live import LiveServer, build, http, http_from, start_server
 from rdflib import Graph, URIRef
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "reliability-token"
 

@@ -23,6 +23,9 @@ from bipmkg.store.kept_answers import CachingEngine, answer_key, is_volatile
 from bipmkg.store.workers import EngineSettings, QueryEngine
 from webapp.replay import AnswerReplay
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 KEPT = BACKEND != "remote"
 JSON = {"Accept": "application/sparql-results+json"}
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/bipmkg/ontology#Organisation> }"

@@ -11,6 +11,9 @@ from browser import browser
 from live import LiveServer, build, http, start_server
 from playwright.sync_api import Browser
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 

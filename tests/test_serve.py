@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from live import SERVER, LiveServer, http
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 
 def serve(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

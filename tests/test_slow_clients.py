@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 import pytest
 from live import SERVER, LiveServer, build, http, start_server
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 HEADER_TIMEOUT_S = 3.0
 BODY_TIMEOUT_S = 4.0
 #: Every probe answered within this, however many slow sockets are open.

@@ -14,6 +14,9 @@ from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 BKG = "https://w3id.org/bipmkg/ontology#"
 PREFIXES = (
     "PREFIX bkg: <https://w3id.org/bipmkg/ontology#>\n"

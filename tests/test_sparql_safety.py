@@ -24,6 +24,9 @@ from spellings import load_corpus
 from bipmkg.errors import QueryError
 from bipmkg.query.safety import check_query
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ("https://w3id.org/bipmkg/graph/events",)
 

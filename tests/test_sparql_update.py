@@ -13,6 +13,9 @@ import pytest
 from live import Answer, LiveServer, build, http, start_server
 from rdflib import Graph, Literal, URIRef
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "curator-secret-token"
 EVENTS = "https://w3id.org/bipmkg/graph/events"

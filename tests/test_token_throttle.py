@@ -19,6 +19,9 @@ from live import Answer, LiveServer, build, http_from, start_server
 
 from webapp.throttle import FailureThrottle, same_token
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "throttle-right-token"
 WRONG = "throttle-wrong-guess"

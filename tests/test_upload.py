@@ -24,6 +24,9 @@ from rdflib.namespace import SKOS
 from bipmkg.curation.upload import CONTEXT_IRI, check_xml, parse_upload
 from bipmkg.errors import UploadRefused
 
+# Run again against a remote store and under granian by make test (-m web).
+pytestmark = pytest.mark.web
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "upload-token"
 ID = "https://w3id.org/bipmkg/id/"

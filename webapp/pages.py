@@ -23,6 +23,7 @@ from bipmkg.linked_data.dumps import Dump, ensure_dumps, load_context
 from bipmkg.linked_data.search import SearchIndex
 from bipmkg.linked_data.void import count, describe_dataset
 from bipmkg.query.examples import list_queries
+from bipmkg.rdf import namespaces
 from bipmkg.rdf.formats import find_format, formats_for
 from bipmkg.rdf.namespaces import KINDS
 from bipmkg.store.manifest import MANIFEST
@@ -35,15 +36,8 @@ bp = Blueprint("pages", __name__)
 
 #: Prefixes declared in the query editor, so examples and users' queries can use them.
 PREFIXES = {
-    "bkg": "https://w3id.org/bipmkg/ontology#",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "prov": "http://www.w3.org/ns/prov#",
+    p: namespaces.PREFIXES[p]
+    for p in ("bkg", "org", "schema", "skos", "dcterms", "rdf", "rdfs", "xsd", "prov")
 }
 #: Entry points of the home page: the kinds people start from.
 ENTRY_KINDS = (

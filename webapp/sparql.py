@@ -15,12 +15,14 @@ import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from bipmkg.query.safety import QueryCheck, check_graphs, check_query
 from bipmkg.rdf.formats import FORMATS, Format, find_format, formats_for
+from bipmkg.rdf.namespaces import FORMATS as FORMATS_NS
+from bipmkg.rdf.namespaces import SD
 
 from .errors import HTTPError
 from .kg import get_kg, get_limits
@@ -28,8 +30,6 @@ from .params import body, pairs
 
 bp = Blueprint("sparql", __name__)
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",

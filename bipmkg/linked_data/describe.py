@@ -16,17 +16,9 @@ from rdflib import URIRef
 
 from bipmkg.errors import QueryError
 from bipmkg.query.selector import Row, Selector
-from bipmkg.rdf.namespaces import BKG, ID_BASE, ONTOLOGY_IRI, split_instance_iri
+from bipmkg.rdf.namespaces import ID_BASE, ONTOLOGY_IRI, sparql_prologue, split_instance_iri
 
-PREFIXES = f"""PREFIX bkg: <{BKG._NS}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
+PREFIXES = sparql_prologue("bkg", "dcterms", "org", "rdf", "rdfs", "schema", "skos", "owl")
 
 LABEL_PROPERTIES = "skos:prefLabel rdfs:label bkg:acronym dcterms:title"
 

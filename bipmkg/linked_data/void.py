@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import DCTERMS, RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import DCTERMS, RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, FOAF, VOID
 
 from bipmkg import __version__
 from bipmkg.linked_data.dumps import Dump, bind_prefixes
 from bipmkg.query.selector import Selector
-from bipmkg.rdf.namespaces import BKG
+from bipmkg.rdf.namespaces import BKG, SPDX
 
-VOID = Namespace("http://rdfs.org/ns/void#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATASET = URIRef("https://w3id.org/bipmkg/id/dataset")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 PUBLISHER = URIRef("https://w3id.org/bipmkg/id/organisation/bipm")

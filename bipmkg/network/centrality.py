@@ -58,10 +58,6 @@ CONFIDENCE: Final = 0.95
 _CHUNK = 256  # sources per batch of distances, so a batch stays under ~100 MB
 
 
-def igraph_available() -> bool:
-    return _igraph is not None
-
-
 def library_version(name: str) -> str | None:
     try:
         return version(name)

@@ -26,11 +26,11 @@ from typing import Final
 
 import networkx as nx  # type: ignore[import-untyped]
 import numpy as np
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, SKOS
 
 from bipmkg.errors import NetworkQueryError
 from bipmkg.query.selector import Row, Selector
-from bipmkg.rdf.namespaces import BKG, ORG, SCHEMA
+from bipmkg.rdf.namespaces import BKG, ORG, PREFIXES, SCHEMA, sparql_prologue
 
 # -- Link kinds -----------------------------------------------------------------------------------
 
@@ -59,16 +59,10 @@ LINK_KINDS: Mapping[str, str] = {
 }
 
 _NAMESPACES: Mapping[str, str] = {
-    "bkg": str(BKG._NS),
-    "dcterms": str(DCTERMS),
-    "org": str(ORG),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "schema": str(SCHEMA),
-    "skos": str(SKOS),
+    p: PREFIXES[p] for p in ("bkg", "dcterms", "org", "rdf", "rdfs", "schema", "skos")
 }
 
-_PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in _NAMESPACES.items())
+_PREFIXES = sparql_prologue(*_NAMESPACES)
 
 
 @cache

@@ -6,8 +6,7 @@ keep each fact traceable to the file a curator edits; the union is what validati
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
@@ -15,15 +14,6 @@ from rdflib import Dataset, Graph, URIRef
 from bipmkg import config
 from bipmkg.errors import DataLoadError
 from bipmkg.rdf.namespaces import GRAPH_BASE
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    """One input file and the named graph it was loaded into."""
-
-    path: Path
-    graph: URIRef
-    triples: int
 
 
 def graph_iri(path: Path) -> URIRef:
@@ -78,11 +68,6 @@ def load_graph(paths: Sequence[Path] | None = None, *, with_ontology: bool = Tru
         graph += parse_file(loaded_path)
     _bind_prefixes(graph)
     return graph
-
-
-def describe_files(paths: Iterable[Path]) -> list[LoadedFile]:
-    """Parse each file and say which named graph it becomes and how many triples it holds."""
-    return [LoadedFile(p, graph_iri(p), len(parse_file(p))) for p in paths]
 
 
 def input_paths(paths: Sequence[Path] | None, *, with_ontology: bool) -> list[Path]:

@@ -20,6 +20,11 @@ BKGSH = Namespace("https://w3id.org/bipmkg/shapes#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+#: Vocabularies of the dataset's own descriptions (VoID/DCAT checksums, the service description),
+#: not bound in the graph's serialisations; VOID, DCAT and FOAF come from rdflib.namespace.
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 #: Prefixes bound in every serialisation and declared in ontology/context.jsonld.
 PREFIXES: Final = {
@@ -49,6 +54,17 @@ PREFIXES: Final = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "wd": "http://www.wikidata.org/entity/",
 }
+
+
+def sparql_prologue(*prefixes: str) -> str:
+    """`PREFIX p: <…>` lines for these prefixes of PREFIXES (all of them if none is named)."""
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in prefixes or PREFIXES)
+
+
+def turtle_prologue(*prefixes: str) -> str:
+    """`@prefix p: <…> .` lines for these prefixes of PREFIXES (all of them if none is named)."""
+    return "".join(f"@prefix {p}: <{PREFIXES[p]}> .\n" for p in prefixes or PREFIXES)
+
 
 #: Instance kinds, in the order pages and statistics list them.
 KINDS: Final = (

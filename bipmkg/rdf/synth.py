@@ -16,16 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bipmkg.rdf.namespaces import BKG
+from bipmkg.rdf.namespaces import ID_BASE, turtle_prologue
 
-PREFIXES = f"""@prefix bkg: <{BKG._NS}> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix schema: <https://schema.org/> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix s: <https://w3id.org/bipmkg/id/> .
-"""
+PREFIXES = (
+    turtle_prologue("bkg", "dcterms", "org", "schema", "skos", "xsd")
+    + f"@prefix s: <{ID_BASE}> .\n"
+)
 KINDS = (
     "IntergovernmentalOrganisation",
     "UNAgency",
