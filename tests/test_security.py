@@ -90,3 +90,32 @@ def test_no_script_runs_and_no_csp_violation_in_a_real_browser(
     assert page.evaluate("window.pwned === undefined")
     assert page.evaluate("window.cspViolations || 0") == 0, violations
     assert not violations
+
+
+#: Public answers of every kind: pages, data, errors, SPARQL (evaluated and kept), the API.
+PUBLIC = [
+    *PAGES,
+    "/id/organisation/iupac.ttl",
+    "/id/organisation/no-such-body",
+    "/sparql?query=ASK%7B%7D",
+    "/sparql",
+    "/api/network",
+    "/api/search?q=iupac",
+    "/openapi.json",
+    "/context.jsonld",
+    "/healthz",
+]
+
+
+def test_one_cors_hook_answers_every_public_route_and_no_curators_route(
+    probed: LiveServer,
+) -> None:
+    for path in PUBLIC:
+        for _ in range(2):  # the second /sparql answer is a kept one, replayed before Flask
+            answer = http("GET", probed.url + path)
+            assert answer.headers.get("access-control-allow-origin") == "*", (path, answer.status)
+            assert "X-SPARQL-Rows" in answer.headers.get("access-control-expose-headers", "")
+    for method, path in (("POST", "/update"), ("PUT", "/update/data?graph=events")):
+        answer = http(method, probed.url + path, data=b"", headers={"Content-Type": "text/turtle"})
+        assert answer.status in (401, 403, 415), (path, answer.status)
+        assert "access-control-allow-origin" not in answer.headers, path

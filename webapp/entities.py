@@ -176,7 +176,6 @@ def _missing_rdf(iri: str, fmt: Format) -> Response:
         body = f"# {message}\n"
     response = Response(body, status=404, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -191,7 +190,6 @@ def _rdf_response(ntriples: bytes, fmt: Format) -> Response:
         body = graph.serialize(format=fmt.rdflib)
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

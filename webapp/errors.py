@@ -79,7 +79,6 @@ def malformed_body(detail: str) -> Response:
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     response = Response(f"{status} {message}\n", status=status, mimetype="text/plain")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     if status == 503:
         response.headers["Retry-After"] = "5"
     for key, value in (headers or {}).items():

@@ -149,12 +149,6 @@ def _whole_number(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 @bp.get("/api/network")
 def network_json() -> Response:
     from bipmkg.network.projection import parse_as_of

@@ -379,5 +379,4 @@ def document() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     response = jsonify(document())
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

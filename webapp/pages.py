@@ -159,7 +159,6 @@ def search_api() -> Response:
         raise HTTPError(400, "limit must be a whole number from 1 to 100")
     text, hits = _search(int(limit))
     response = jsonify(query=text, hits=hits)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -189,7 +188,6 @@ def _context() -> dict[str, object]:
 def context() -> Response:
     body = json.dumps({"@context": get_kg().cached("context", _context)}, indent=2)
     response = Response(body, content_type="application/ld+json; charset=utf-8")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -237,7 +235,6 @@ def void() -> Response:
         body = graph.serialize(format=fmt.rdflib)
     response = Response(body, content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

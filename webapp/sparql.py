@@ -30,14 +30,10 @@ from .params import body, pairs
 
 bp = Blueprint("sparql", __name__)
 
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
+#: A preflight's answer; the headers of every answer come from webapp.security's CORS hook.
+_PREFLIGHT = {
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
-    "Access-Control-Expose-Headers": (
-        "X-SPARQL-Rows, X-SPARQL-Row-Cap, X-SPARQL-Byte-Cap, X-SPARQL-Truncated, X-SPARQL-Cache, "
-        "ETag"
-    ),
 }
 
 
@@ -66,7 +62,7 @@ class ProtocolRequest:
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint() -> Response:
     if request.method == "OPTIONS":
-        return Response(status=204, headers=_CORS)
+        return Response(status=204, headers=_PREFLIGHT)
     asked = _read_protocol_request()
     query, default_graphs, named_graphs = asked.query, asked.default_graphs, asked.named_graphs
     if query is None:
@@ -95,7 +91,7 @@ def endpoint() -> Response:
     etag = f'W/"{kg.manifest_mtime:x}-{key}"' if key is not None else None
     if etag is not None and etag in _if_none_match():
         # The client holds this answer on this build of the store: nothing to evaluate or send.
-        return Response(status=304, headers={**_CORS, "ETag": etag, "Vary": "Accept"})
+        return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
     # A kept answer needs no worker, so it does not queue at the gate behind this client's own
     # running queries.
     result = kg.engine.lookup(key) if key is not None else None
@@ -103,7 +99,6 @@ def endpoint() -> Response:
         with get_limits().hold(request.remote_addr or "unknown"):
             result = kg.engine.run(query, fmt=fmt.name, default_graphs=defaults, named_graphs=named)
     headers = [
-        *_CORS.items(),
         ("X-SPARQL-Rows", str(result.rows)),
         ("X-SPARQL-Cache", "hit" if result.cached else "miss"),
         ("Vary", "Accept"),
@@ -305,7 +300,6 @@ def _without_query() -> Response:
     return Response(
         service_description().serialize(format="turtle"),
         mimetype="text/turtle",
-        headers=_CORS,
     )
 
 
