@@ -67,11 +67,14 @@ format: install ## Format the Python code with ruff
 	$(BIN)/ruff check --fix bipmkg webapp tests
 
 test: install assets browser build lint ## Set up, lint, then run the whole test suite (browser tests included)
-	$(BIN)/python -m pytest
-	@echo "== The web and API tests again, against a remote store (a real oxigraph serve on 127.0.0.1) =="
-	BIPMKG_TEST_BACKEND=remote $(BIN)/python -m pytest -m web
-	@echo "== The web and API tests again, served by granian (bipmkg serve --server granian) =="
-	BIPMKG_TEST_SERVER=granian $(BIN)/python -m pytest -m web
+	@started=$$(date +%s); \
+	$(BIN)/python -m pytest && \
+	echo "== The web and API tests again, against a remote store (a real oxigraph serve on 127.0.0.1) ==" && \
+	BIPMKG_TEST_BACKEND=remote $(BIN)/python -m pytest -m web && \
+	echo "== The web and API tests again, served by granian (bipmkg serve --server granian) ==" && \
+	BIPMKG_TEST_SERVER=granian $(BIN)/python -m pytest -m web; \
+	status=$$?; echo "== make test: the three passes took $$(( $$(date +%s) - started )) s (exit $$status) =="; \
+	exit $$status
 
 # Benchmarks (README "Benchmarks"): SIZES="real 1e4 …" chooses the data sets, QUICK=1 checks the
 # harness in minutes; a full run (not QUICK) also copies its tables into README.md.
