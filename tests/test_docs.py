@@ -24,21 +24,32 @@ def test_every_make_target_is_in_the_readme() -> None:
 
 
 def test_every_setting_is_in_the_readme() -> None:
-    source = (config.PROJECT_ROOT / "bipmkg" / "config.py").read_text(encoding="utf-8")
-    for setting in set(re.findall(r"BIPMKG_[A-Z_]+", source)):
-        assert setting in README, f"{setting} missing from README.md"
+    for setting in (*config.ENVIRONMENT, *config.WEB_SETTINGS):
+        assert f"BIPMKG_{setting.name}" in README, f"BIPMKG_{setting.name} missing from README.md"
+
+
+def test_every_bipmkg_variable_in_the_code_is_declared_once_in_config() -> None:
+    """No module reads a BIPMKG_* variable that bipmkg.config does not declare, nor declares one
+    twice (a second table of settings, or a stray os.environ lookup, would fail here)."""
+    names = [s.name for s in (*config.ENVIRONMENT, *config.WEB_SETTINGS)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    declared = {f"BIPMKG_{name}" for name in names}
+    used: set[str] = set()
+    for folder in ("bipmkg", "webapp"):
+        for path in (config.PROJECT_ROOT / folder).rglob("*.py"):
+            # Not a Python name such as _BIPMKG_AGENT, nor a family such as BIPMKG_REMOTE_*.
+            found = re.findall(r"(?<!\w)BIPMKG_[A-Z][A-Z0-9_]*[A-Z0-9](?![\w*{])", path.read_text())
+            used |= set(found)
+    assert used - declared == set(), sorted(used - declared)
+    for path in (config.PROJECT_ROOT / "bipmkg").rglob("*.py"):
+        if path.name != "config.py":
+            text = path.read_text("utf-8")
+            assert not re.search(r"environ(?:\.get)?\(\s*f?[\"']BIPMKG_", text), path
 
 
 def test_quick_start_gives_the_two_commands() -> None:
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "make serve" in quick and "make test" in quick
-
-
-def test_every_web_setting_is_in_the_readme() -> None:
-    from webapp.settings import SETTINGS
-
-    for setting in SETTINGS:
-        assert f"BIPMKG_{setting.name}" in README, f"BIPMKG_{setting.name} missing from README.md"
 
 
 def test_every_route_is_in_the_readme() -> None:

@@ -1,6 +1,7 @@
 """The Flask front end of bipmkg: SPARQL, entity pages, search, network, downloads.
 
-`create_app(test_config=None)`: defaults from `webapp.settings`, then `BIPMKG_*` environment
+`create_app(test_config=None)`: defaults from `bipmkg.config.WEB_SETTINGS`, then `BIPMKG_*`
+environment
 variables, then the test config (flaskr's factory). It adapts `bipmkg` to HTTP; `bipmkg` never
 imports it.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+
+from bipmkg.config import web_defaults
 
 from . import (
     entities,
@@ -25,12 +28,11 @@ from . import (
     update,
 )
 from .origin import DEFAULT_BASE_URL, PublicOrigin, parse_base_url
-from .settings import defaults
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(defaults())
+    app.config.from_mapping(web_defaults())
     app.config.from_prefixed_env("BIPMKG")
     if test_config:
         app.config.from_mapping(test_config)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
+from bipmkg import config
 from bipmkg.errors import QueryError
 
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"})
@@ -31,13 +32,10 @@ UPDATE_FORMS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
 
-#: How deep brackets ((), {}, []) and `!` operators may nest in a query (setting MAX_QUERY_DEPTH).
-MAX_DEPTH = 64
-#: How many operators a query may hold (setting MAX_QUERY_OPERATORS): a parser turns a chain of
-#: them into a tree as deep as the chain is long. Measured against `oxigraph serve` (2 MB thread
-#: stacks), 1,000 `(… AS ?v)` in a SELECT, 2,000 OPTIONALs or groups in a row, 5,000 BINDs,
-#: UNIONs or FILTERs, 10,000 `&&` each overflowed its stack and ended the whole server.
-MAX_OPERATORS = 500
+#: How deep brackets and `!` may nest (setting MAX_QUERY_DEPTH), how many operators a query may
+#: hold (MAX_QUERY_OPERATORS): declared with their reasons in bipmkg.config.
+MAX_DEPTH = config.MAX_QUERY_DEPTH
+MAX_OPERATORS = config.MAX_QUERY_OPERATORS
 _CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "AS", "GRAPH", "VALUES"})
 _CHAIN_SYMBOLS = frozenset("&|=<>+-*/^!{")
 _TWO_CHARACTER = frozenset({"&&", "||", "<=", ">=", "!=", "^^"})

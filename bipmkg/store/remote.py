@@ -15,7 +15,6 @@ operator configured.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from bipmkg import config
 from bipmkg.errors import (
     BipmkgError,
     EngineBusy,
@@ -67,11 +67,12 @@ def endpoint_from_env(recorded: Mapping[str, str] | None = None) -> Endpoint:
     BIPMKG_REMOTE_{QUERY,UPDATE,STORE}_URL variables name each endpoint (Fuseki: /ds/query,
     /ds/update, /ds/data) and win over the base.
     """
-    base = os.environ.get("BIPMKG_REMOTE_URL", "").rstrip("/")
+    settings = config.remote_environment()
+    base = settings["REMOTE_URL"].rstrip("/")
     known = dict(recorded or {})
 
     def pick(name: str, suffix: str) -> str:
-        chosen = os.environ.get(f"BIPMKG_REMOTE_{name.upper()}_URL", "")
+        chosen = settings[f"REMOTE_{name.upper()}_URL"]
         if not chosen and base:
             chosen = f"{base}/{suffix}"
         return chosen or known.get(name, "")
@@ -80,9 +81,9 @@ def endpoint_from_env(recorded: Mapping[str, str] | None = None) -> Endpoint:
         query_url=pick("query", "query"),
         update_url=pick("update", "update"),
         store_url=pick("store", "store"),
-        user=os.environ.get("BIPMKG_REMOTE_USER", ""),
-        password=os.environ.get("BIPMKG_REMOTE_PASSWORD", ""),
-        token=os.environ.get("BIPMKG_REMOTE_TOKEN", ""),
+        user=settings["REMOTE_USER"],
+        password=settings["REMOTE_PASSWORD"],
+        token=settings["REMOTE_TOKEN"],
     )
     missing = [k for k, v in endpoint.public().items() if not v]
     if missing:

@@ -18,7 +18,6 @@ Choose with `engine=` or `BIPMKG_SHACL_ENGINE` (`pyshacl`, `pyrudof`).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 from rdflib.util import from_n3
 
+from bipmkg import config
 from bipmkg.errors import DataLoadError, EngineError
 
 ENGINE_ENV = "BIPMKG_SHACL_ENGINE"
@@ -51,7 +51,7 @@ _LOCK = threading.Lock()
 
 def choose_engine(engine: str | None = None) -> str:
     """The engine to use: the one asked for, else `BIPMKG_SHACL_ENGINE`, else pyshacl."""
-    chosen = (engine or os.environ.get(ENGINE_ENV, "") or DEFAULT_ENGINE).strip().lower()
+    chosen = (engine or config.shacl_engine() or DEFAULT_ENGINE).strip().lower()
     if chosen not in ENGINES:
         raise EngineError(f"unknown SHACL engine {chosen!r}: choose one of {', '.join(ENGINES)}")
     if chosen == "pyrudof" and not pyrudof_available():
