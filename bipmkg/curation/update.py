@@ -44,7 +44,7 @@ from bipmkg.query.safety import readings, tokens
 from bipmkg.rdf.files import check_literals, graph_iri, parse_file
 from bipmkg.rdf.namespaces import GRAPH_BASE
 from bipmkg.store.manifest import read_manifest
-from bipmkg.validation.neighbourhood import Change as Delta
+from bipmkg.validation.neighbourhood import Change
 from bipmkg.validation.validate import validate_change
 
 #: Update operations a curator may send; the rest could erase or fetch whole graphs.
@@ -63,9 +63,10 @@ LOCK_FILE = ".bipmkg-update.lock"
 JOURNAL = ".bipmkg-write.json"
 _JOURNAL_STAGED = f"{JOURNAL}.tmp"
 
-#: A change to the copy of the curated files: it reads and changes their named graphs
-#: (graph IRI → file) and raises a BipmkgError to refuse.
-Change = Callable[[Dataset, dict[str, Path]], None]
+#: An edit of the copy of the curated files: it reads and changes their named graphs (graph IRI
+#: → file) and raises a BipmkgError to refuse. (A `Change`, bipmkg.validation.neighbourhood, is
+#: the triples an edit added and removed.)
+Edit = Callable[[Dataset, dict[str, Path]], None]
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def evaluate_confined(text: str, by_graph: dict[str, Path], limits: UpdateLimits
 
 
 def apply_change(
-    change: Change, *, data_dir: Path | None = None, store_dir: Path | None = None
+    edit: Edit, *, data_dir: Path | None = None, store_dir: Path | None = None
 ) -> UpdateResult:
     """Run a change on a copy of the curated files, validate, write back and rebuild the store.
 
@@ -207,7 +208,7 @@ def apply_change(
         for iri, path in by_graph.items():
             copy.graph(URIRef(iri)).parse(path, format="turtle")
         before = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
-        change(copy, by_graph)
+        edit(copy, by_graph)
         after = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
         changed = [g for g in by_graph if after[g] != before[g]]
         if not changed:
@@ -225,7 +226,7 @@ def apply_change(
             union += copy.graph(URIRef(g))
         # The files conformed before (the store was built from them, validated): only the focus
         # nodes the change can affect, and their neighbourhood, need validating again.
-        delta = Delta.between(
+        delta = Change.between(
             frozenset().union(*before.values()), frozenset().union(*after.values())
         )
         report = validate_change(union, delta, include_warnings=False)

@@ -232,7 +232,9 @@ class Hop:
 
 
 @dataclass(frozen=True)
-class Path:
+class Route:
+    """One shortest path: the bodies on it, and the hops between them with their links."""
+
     bodies: tuple[BodyRef, ...]
     hops: tuple[Hop, ...]
 
@@ -246,7 +248,7 @@ class PathResult:
     as_of: str | None
     connected: bool
     length: int | None
-    paths: tuple[Path, ...]
+    paths: tuple[Route, ...]
     truncated: bool
     algorithm: str
 
@@ -803,7 +805,7 @@ def path(network: nx.MultiGraph, a: str, b: str, *, limit: int = MAX_PATHS) -> P
         )
     kept = sorted(found[:limit], key=lambda p: [body_ref(network, n).name for n in p] + p)
     paths = tuple(
-        Path(
+        Route(
             bodies=tuple(body_ref(network, n) for n in nodes),
             hops=tuple(
                 Hop(u, v, _link_views(network, u, v))

@@ -414,7 +414,7 @@ def select_all(selector: Selector, query: str) -> list[Row]:
     return selector.select(query)
 
 
-class _T:
+class _Terms:
     """The terms the builder reads, as plain strings looked up once: rdflib's checked
     namespaces build a URIRef on every attribute access (≈ 3 s of the projection at 10^6
     triples)."""
@@ -567,11 +567,12 @@ class _Builder:
                 kind = kinds[deepest] = local_name(deepest)
             self.bodies[iri] = Body(
                 iri=iri,
-                label_en=names.label(iri, _T.prefLabel, "en"),
-                label_fr=names.label(iri, _T.prefLabel, "fr"),
-                acronym=names.label(iri, _T.acronym, "en") or names.label(iri, _T.acronym, "fr"),
+                label_en=names.label(iri, _Terms.prefLabel, "en"),
+                label_fr=names.label(iri, _Terms.prefLabel, "fr"),
+                acronym=names.label(iri, _Terms.acronym, "en")
+                or names.label(iri, _Terms.acronym, "fr"),
                 kind=kind,
-                founded=_earliest(names.get(iri, _T.foundingDate)),
+                founded=_earliest(names.get(iri, _Terms.foundingDate)),
             )
 
     def read_citations(self) -> None:
@@ -589,14 +590,14 @@ class _Builder:
         dated = []
         for fact in facts.facts():
             label = _label(facts, fact)
-            signed = _earliest(facts.get(fact, _T.dateSigned))
-            end = _earliest([*facts.get(fact, _T.endDate), *replaced.get(fact, [])])
-            own = facts.get(fact, _T.source)
+            signed = _earliest(facts.get(fact, _Terms.dateSigned))
+            end = _earliest([*facts.get(fact, _Terms.endDate), *replaced.get(fact, [])])
+            own = facts.get(fact, _Terms.source)
             when = f"signed {signed}" if signed else "date unknown"
             observer = fact in observers
             kind = "observer" if observer else "co-party"
             what = f"{label} (observer status)" if observer else label
-            parties = [p for p in facts.get(fact, _T.hasParty) if p in self.bodies]
+            parties = [p for p in facts.get(fact, _Terms.hasParty) if p in self.bodies]
             dated.append(Dated(fact, signed))
             for a, b in combinations(parties, 2):
                 phrase = f"party to the {what}, {when}"
@@ -610,15 +611,15 @@ class _Builder:
                         start=signed,
                         end=end,
                         sources=_sorted(
-                            self.cited(fact, _T.hasParty, a, own)
-                            | self.cited(fact, _T.hasParty, b, own)
+                            self.cited(fact, _Terms.hasParty, a, own)
+                            | self.cited(fact, _Terms.hasParty, b, own)
                         ),
                         role=None,
                         phrase=phrase,
                         phrase_back=phrase,
                     )
                 )
-            for created in facts.get(fact, _T.establishes):
+            for created in facts.get(fact, _Terms.establishes):
                 self.add_established_under(created, fact, label, signed, end, parties, own)
         return dated, facts
 
@@ -636,9 +637,9 @@ class _Builder:
         when = f"signed {signed}" if signed else "date unknown"
         for party in parties:
             sources = (
-                self.cited(fact, _T.establishes, created, own)
-                | self.cited(created, _T.establishedUnder, fact, own)
-                | self.cited(fact, _T.hasParty, party, own)
+                self.cited(fact, _Terms.establishes, created, own)
+                | self.cited(created, _Terms.establishedUnder, fact, own)
+                | self.cited(fact, _Terms.hasParty, party, own)
             )
             self.add(
                 Link(
@@ -666,19 +667,19 @@ class _Builder:
         )
         facts = self.facts(Q_MEMBERSHIPS)
         for fact in facts.facts():
-            own = facts.get(fact, _T.source)
-            start = _earliest(facts.get(fact, _T.startDate))
-            end = _latest(facts.get(fact, _T.endDate))
-            role_iris = facts.get(fact, _T.role)
+            own = facts.get(fact, _Terms.source)
+            start = _earliest(facts.get(fact, _Terms.startDate))
+            end = _latest(facts.get(fact, _Terms.endDate))
+            role_iris = facts.get(fact, _Terms.role)
             role = ", ".join(roles.label(r, "label", "en") or local_name(r) for r in role_iris) or (
                 "member"
             )
-            observer = str(_T.ObserverRole) in role_iris
+            observer = str(_Terms.ObserverRole) in role_iris
             period = _period(start, end)
-            for member in facts.get(fact, _T.member):
-                for organisation in facts.get(fact, _T.organization):
-                    sources = self.cited(fact, _T.member, member, own) | self.cited(
-                        fact, _T.organization, organisation, own
+            for member in facts.get(fact, _Terms.member):
+                for organisation in facts.get(fact, _Terms.organization):
+                    sources = self.cited(fact, _Terms.member, member, own) | self.cited(
+                        fact, _Terms.organization, organisation, own
                     )
                     self.add(
                         Link(
@@ -704,10 +705,10 @@ class _Builder:
         dated = []
         for fact in facts.facts():
             label = _label(facts, fact)
-            start = _earliest(facts.get(fact, _T.startDate))
-            end = _latest(facts.get(fact, _T.endDate))
+            start = _earliest(facts.get(fact, _Terms.startDate))
+            end = _latest(facts.get(fact, _Terms.endDate))
             dated.append(Dated(fact, start))
-            own = facts.get(fact, _T.source)
+            own = facts.get(fact, _Terms.source)
             roles: dict[str, list[str]] = defaultdict(list)
             for prefixed in _EVENT_ROLES:
                 predicate = _expand(prefixed)
@@ -749,25 +750,25 @@ class _Builder:
         for row in self.rows(Q_CYCLES):
             cycles[row["fact"]].append(row["value"])
         for fact in facts.facts():
-            own = facts.get(fact, _T.source)
+            own = facts.get(fact, _Terms.source)
             start = _earliest(
-                facts.get(fact, _T.startDate) or facts.get(fact, _T.foundingDate)
+                facts.get(fact, _Terms.startDate) or facts.get(fact, _Terms.foundingDate)
             ) or _earliest(cycles.get(fact, []))
             since = f" (since {start})" if start else ""
             label = self.bodies[fact].label_en if fact in self.bodies else None
             relations = (
                 # (predicate, kind, programme is the subject, phrase, phrase back)
-                (_T.runBy, "runs", False, "runs", "run by"),
-                (_T.sponsor, "sponsored", False, "sponsors", "sponsored by"),
-                (_T.host, "hosted", False, "hosts", "hosted by"),
+                (_Terms.runBy, "runs", False, "runs", "run by"),
+                (_Terms.sponsor, "sponsored", False, "sponsors", "sponsored by"),
+                (_Terms.host, "hosted", False, "hosts", "hosted by"),
                 (
-                    _T.participantsFrom,
+                    _Terms.participantsFrom,
                     "participant-region",
                     True,
                     "draws participants from",
                     "sends participants to",
                 ),
-                (_T.inProgramme, "in-programme", True, "part of the programme", "includes"),
+                (_Terms.inProgramme, "in-programme", True, "part of the programme", "includes"),
             )
             for predicate, kind, programme_first, phrase, back in relations:
                 for other in facts.get(fact, predicate):
@@ -792,13 +793,15 @@ class _Builder:
         facts = self.facts(Q_COOPERATIONS)
         for fact in facts.facts():
             label = _label(facts, fact)
-            own = facts.get(fact, _T.source)
+            own = facts.get(fact, _Terms.source)
             based_on = [
-                d for a in facts.get(fact, _T.basedOn) for d in agreements.get(a, _T.dateSigned)
+                d
+                for a in facts.get(fact, _Terms.basedOn)
+                for d in agreements.get(a, _Terms.dateSigned)
             ]
-            start = _earliest(facts.get(fact, _T.since)) or _earliest(based_on)
+            start = _earliest(facts.get(fact, _Terms.since)) or _earliest(based_on)
             since = f", since {start}" if start else ""
-            partners = [p for p in facts.get(fact, _T.partner) if p in self.bodies]
+            partners = [p for p in facts.get(fact, _Terms.partner) if p in self.bodies]
             for a, b in combinations(partners, 2):
                 phrase = f"partner in the {label}{since}"
                 self.add(
@@ -811,8 +814,8 @@ class _Builder:
                         start=start,
                         end=None,
                         sources=_sorted(
-                            self.cited(fact, _T.partner, a, own)
-                            | self.cited(fact, _T.partner, b, own)
+                            self.cited(fact, _Terms.partner, a, own)
+                            | self.cited(fact, _Terms.partner, b, own)
                         ),
                         role=None,
                         phrase=phrase,
@@ -820,7 +823,7 @@ class _Builder:
                     )
                 )
             for partner in partners:
-                for channel in facts.get(fact, _T.channel):
+                for channel in facts.get(fact, _Terms.channel):
                     self.add(
                         Link(
                             subject=partner,
@@ -831,8 +834,8 @@ class _Builder:
                             start=start,
                             end=None,
                             sources=_sorted(
-                                self.cited(fact, _T.partner, partner, own)
-                                | self.cited(fact, _T.channel, channel, own)
+                                self.cited(fact, _Terms.partner, partner, own)
+                                | self.cited(fact, _Terms.channel, channel, own)
                             ),
                             role=None,
                             phrase=f"liaises through, in the {label}{since},",
@@ -851,16 +854,16 @@ class _Builder:
         for subject, predicate, obj in triples:
             if subject not in self.bodies:
                 continue
-            if predicate == str(_T.establishedUnder) and obj in agreements.values:
-                parties = [p for p in agreements.get(obj, _T.hasParty) if p in self.bodies]
+            if predicate == str(_Terms.establishedUnder) and obj in agreements.values:
+                parties = [p for p in agreements.get(obj, _Terms.hasParty) if p in self.bodies]
                 self.add_established_under(
                     subject,
                     obj,
                     _label(agreements, obj),
-                    _earliest(agreements.get(obj, _T.dateSigned)),
+                    _earliest(agreements.get(obj, _Terms.dateSigned)),
                     None,
                     parties,
-                    agreements.get(obj, _T.source),
+                    agreements.get(obj, _Terms.source),
                 )
                 continue
             kind, phrase, back = _STRUCTURE[predicate]
@@ -933,8 +936,8 @@ def _roles_text(roles: Sequence[str]) -> str:
 
 def _label(facts: _Facts, fact: str) -> str:
     return (
-        facts.label(fact, _T.prefLabel, "en")
-        or facts.label(fact, _T.prefLabel, "fr")
+        facts.label(fact, _Terms.prefLabel, "en")
+        or facts.label(fact, _Terms.prefLabel, "fr")
         or local_name(fact)
     )
 
