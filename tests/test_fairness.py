@@ -13,7 +13,7 @@ import json
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -144,36 +144,46 @@ def test_two_saturating_clients_leave_healthz_pages_and_static_files_answered(
 
 
 def test_waiting_queries_take_turns_between_clients() -> None:
-    # The gate alone: one slot, client A queues three, then B one; B's query is the second to
-    # run (after A's first), not the fourth.
-    gate = FairGate(workers=2, waiting=8, max_wait_s=10)
-    assert (gate.slots, gate.share) == (2, 1)
-    order: list[str] = []
-    release = threading.Event()
+    # The gate alone, one slot freed at a time and each grant seen before the next slot frees
+    # (the order in which released threads woke up was racy under load). X holds its whole
+    # share and Y one slot; A queues three queries, then B one. The first two freed slots go to
+    # A and to B, in turn: B's query does not wait behind A's three.
+    gate = FairGate(workers=4, waiting=8, max_wait_s=10)
+    assert (gate.slots, gate.share) == (4, 3)
+    started: list[str] = []
+    done = {label: threading.Event() for label in ("x0", "x1", "x2", "y0", "a1", "a2", "a3", "b0")}
 
     def run(client: str, label: str) -> None:
         with gate.hold(client):
-            order.append(label)
-            release.wait(5)
+            started.append(label)
+            done[label].wait(10)
 
-    first = threading.Thread(target=run, args=("a", "a0"))
-    blocker = threading.Thread(target=run, args=("c", "c0"))
-    first.start()
-    blocker.start()
-    while gate.state().running < 2:
-        time.sleep(0.01)
-    threads = []
-    for client, label in (("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b0")):
+    def start(client: str, label: str) -> threading.Thread:
         thread = threading.Thread(target=run, args=(client, label))
         thread.start()
-        threads.append(thread)
-        time.sleep(0.05)
-    assert gate.state().waiting == 4
-    release.set()
-    for thread in (first, blocker, *threads):
+        return thread
+
+    def until(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, (started, gate.state())
+            time.sleep(0.01)
+
+    threads = [start("x", "x0"), start("x", "x1"), start("x", "x2"), start("y", "y0")]
+    until(lambda: gate.state().running == 4)
+    for client, label in (("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b0")):
+        threads.append(start(client, label))
+        queued = len(threads) - 4
+        until(lambda queued=queued: gate.state().waiting == queued)
+    done["x0"].set()
+    until(lambda: len(started) == 5)
+    done["x1"].set()
+    until(lambda: len(started) == 6)
+    assert sorted(started[4:]) == ["a1", "b0"], started
+    for event in done.values():
+        event.set()
+    for thread in threads:
         thread.join(10)
-    assert order[:2] == ["a0", "c0"] or order[:2] == ["c0", "a0"]
-    assert order.index("b0") < order.index("a2"), order
     assert gate.state() == type(gate.state())(0, 0, 0)
 
 
