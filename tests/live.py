@@ -45,6 +45,8 @@ class LiveServer:
     settings: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
+    #: Options of `bipmkg serve` beside the port and the store (e.g. --threads).
+    options: tuple[str, ...] = ()
 
     def stop(self) -> None:
         self.process.terminate()
@@ -57,15 +59,19 @@ class LiveServer:
     def restart(self) -> None:
         self.stop()
         port = int(self.url.rsplit(":", 1)[1])
-        started = start_server(self.store_dir, self.settings, self.log, port=port)
+        started = start_server(
+            self.store_dir, self.settings, self.log, port=port, options=self.options
+        )
         self.process = started.process
 
 
-def oxigraph_server(location: Path, *, confined: bool = True) -> str:
+def oxigraph_server(
+    location: Path, *, confined: bool = True, timeout_s: float = REMOTE_TIMEOUT_S
+) -> str:
     """Start `oxigraph serve` on a free 127.0.0.1 port; return its base URL once it answers.
 
     Confined (as SECURITY.md advises): under `bipmkg confine-server`, so that it can accept
-    connections but never open one."""
+    connections but never open one. `timeout_s` is its own query deadline (`--timeout-s`)."""
     binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
     port = free_port()
     log = location.with_suffix(".log")
@@ -81,7 +87,7 @@ def oxigraph_server(location: Path, *, confined: bool = True) -> str:
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout-s",
-            str(REMOTE_TIMEOUT_S),
+            f"{timeout_s:g}",
         ],
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -101,13 +107,14 @@ def oxigraph_server(location: Path, *, confined: bool = True) -> str:
     raise RuntimeError(f"oxigraph serve not ready within 30 s; see {log}")
 
 
-def backend_env(store_dir: Path) -> dict[str, str]:
-    """The environment that builds `store_dir` on the backend under test."""
+def backend_env(store_dir: Path, *, remote_timeout_s: float = REMOTE_TIMEOUT_S) -> dict[str, str]:
+    """The environment that builds `store_dir` on the backend under test; a remote server is
+    started with its own deadline `remote_timeout_s`."""
     if BACKEND != "remote":
         return {"BIPMKG_STORE": BACKEND} if BACKEND != "embedded" else {}
     location = store_dir.with_name(f"{store_dir.name}.oxigraph")
     known = _REMOTES.get(location)
-    url = known[1] if known else oxigraph_server(location)
+    url = known[1] if known else oxigraph_server(location, timeout_s=remote_timeout_s)
     return {"BIPMKG_STORE": "remote", "BIPMKG_REMOTE_URL": url}
 
 
@@ -122,8 +129,14 @@ def _stop_remotes() -> None:
             process.kill()
 
 
-def build(store_dir: Path, data_dir: Path | None = None) -> None:
-    env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir), **backend_env(store_dir)}
+def build(
+    store_dir: Path, data_dir: Path | None = None, *, remote_timeout_s: float = REMOTE_TIMEOUT_S
+) -> None:
+    env = {
+        **os.environ,
+        "BIPMKG_STORE_DIR": str(store_dir),
+        **backend_env(store_dir, remote_timeout_s=remote_timeout_s),
+    }
     if data_dir is not None:
         env["BIPMKG_DATA_DIR"] = str(data_dir)
     subprocess.run(
@@ -138,6 +151,7 @@ def start_server(
     *,
     port: int | None = None,
     ready_path: str = "/readyz",
+    options: tuple[str, ...] = (),
 ) -> LiveServer:
     port = port or free_port()
     env = {**os.environ, "BIPMKG_STORE_DIR": str(store_dir), **settings}
@@ -146,6 +160,7 @@ def start_server(
         [
             *(sys.executable, "-m", "bipmkg", "serve", "--server", SERVER),
             *("--port", str(port), "--store", str(store_dir)),
+            *options,
         ],
         env=env,
         stdout=handle,
@@ -160,7 +175,7 @@ def start_server(
         try:
             with urllib.request.urlopen(f"{url}{ready_path}", timeout=2) as answer:
                 if answer.status == 200:
-                    return LiveServer(url, store_dir, settings, process, log)
+                    return LiveServer(url, store_dir, settings, process, log, options)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     process.kill()
