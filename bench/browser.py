@@ -1,4 +1,7 @@
-"""Debian's chromium driven by Playwright, headless, with no network beyond 127.0.0.1."""
+"""Debian's chromium driven by Playwright, headless, with no network beyond 127.0.0.1.
+
+Used by the benchmark (the network page's first render) and by the page tests.
+"""
 
 from __future__ import annotations
 

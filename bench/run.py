@@ -49,7 +49,6 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(ROOT / "tests"))
 
 import pyoxigraph as ox  # noqa: E402
 import report  # noqa: E402
