@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,6 +56,7 @@ def build_store(
     force: bool = False,
     backend: str | None = None,
     validated: bool = False,
+    triples: Mapping[Path, int] | None = None,
 ) -> BuildResult:
     """Validate the inputs and load them into a store, unless the store is already up to date.
 
@@ -63,9 +64,12 @@ def build_store(
     (a snapshot of the inputs in `store_dir`, loaded into memory by each query worker) or `remote`
     (a SPARQL server; `store_dir` then keeps only the manifest). Raises ValidationFailed (nothing
     written) when the data does not conform; `validated=True` skips that check for a caller that
-    has just validated exactly these inputs (a curator's change).
+    has just validated exactly these inputs (a curator's change), and `triples` gives the counts
+    that caller already has, by file, so that those files are not parsed again here.
     """
     # Imported here: readers of a built store (query workers) need neither rdflib nor pyshacl.
+    from rdflib import Graph
+
     from bipmkg.rdf.files import graph_iri, input_paths, parse_file
     from bipmkg.validation.validate import validate
 
@@ -84,15 +88,20 @@ def build_store(
     ):
         return BuildResult(target, False, _graphs_from(current), chosen)
 
-    graphs = []
-    merged = None
-    for path in inputs:
-        parsed = parse_file(path)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        graphs.append(StoredGraph(str(graph_iri(path)), str(path), len(parsed), digest))
-        merged = parsed if merged is None else merged + parsed
-    if merged is None:
+    if not inputs:
         raise StoreError("nothing to build: no input files")
+    known = {path.resolve(): count for path, count in (triples or {}).items()} if validated else {}
+    graphs = []
+    merged = Graph()
+    for path in inputs:
+        count = known.get(path.resolve())
+        if count is None:
+            parsed = parse_file(path)
+            count = len(parsed)
+            if not validated:
+                merged += parsed
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        graphs.append(StoredGraph(str(graph_iri(path)), str(path), count, digest))
     if not validated:
         report = validate(merged, include_warnings=False)
         if not report.conforms:

@@ -41,7 +41,7 @@ from bipmkg.errors import (
     ValidationFailed,
 )
 from bipmkg.query.safety import readings, tokens
-from bipmkg.rdf.files import check_literals, graph_iri, parse_file
+from bipmkg.rdf.files import check_literals, graph_iri
 from bipmkg.rdf.namespaces import GRAPH_BASE
 from bipmkg.store.manifest import read_manifest
 from bipmkg.validation.neighbourhood import Change
@@ -204,9 +204,15 @@ def apply_change(
         by_graph = {str(graph_iri(p)): p for p in files}
         # rdflib rather than Oxigraph for the copy: Oxigraph stores xsd:nonNegativeInteger and
         # other derived integer types as xsd:integer, which would rewrite every count on write-back.
+        # Each file parsed once here: its triples go into the copy, its prefixes are kept for
+        # writing it back, and the counts go to the rebuild (which then parses none of them).
         copy = Dataset()
+        prefixes: dict[str, list[tuple[str, URIRef]]] = {}
         for iri, path in by_graph.items():
-            copy.graph(URIRef(iri)).parse(path, format="turtle")
+            parsed = Graph().parse(path, format="turtle")
+            prefixes[iri] = list(parsed.namespaces())
+            target = copy.graph(URIRef(iri))
+            target += parsed
         before = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
         edit(copy, by_graph)
         after = {g: frozenset(copy.graph(URIRef(g))) for g in by_graph}
@@ -215,7 +221,7 @@ def apply_change(
             return UpdateResult((), 0, 0, None)
         added = sum(len(after[g] - before[g]) for g in changed)
         removed = sum(len(before[g] - after[g]) for g in changed)
-        graphs = {g: _with_prefixes(copy.graph(URIRef(g)), by_graph[g]) for g in changed}
+        graphs = {g: _with_prefixes(copy.graph(URIRef(g)), prefixes[g]) for g in changed}
         for g in changed:
             try:
                 check_literals(graphs[g], by_graph[g].name)
@@ -235,7 +241,8 @@ def apply_change(
         names = tuple(by_graph[g].name for g in changed)
         _write_atomically(folder, {by_graph[g]: graphs[g] for g in changed})
         try:
-            build = build_store(store_dir, files, validated=True)
+            counts = {by_graph[g]: len(copy.graph(URIRef(g))) for g in by_graph}
+            build = build_store(store_dir, files, validated=True, triples=counts)
         except OSError as exc:
             raise _storage_error(
                 exc,
@@ -351,10 +358,10 @@ def _settle(folder: Path) -> tuple[list[str], list[str]]:
     return completed, removed
 
 
-def _with_prefixes(graph: Graph, path: Path) -> Graph:
+def _with_prefixes(graph: Graph, prefixes: list[tuple[str, URIRef]]) -> Graph:
     """A plain graph of the triples, with the prefixes the curated file declares."""
     result = Graph()
-    for prefix, namespace in parse_file(path).namespaces():
+    for prefix, namespace in prefixes:
         result.bind(prefix, namespace, override=True)
     for triple in graph:
         result.add(triple)
