@@ -41,14 +41,14 @@ from bipmkg.errors import SandboxUnavailable
 
 @dataclass(frozen=True)
 class Confinement:
-    """What was applied: the seccomp network filter, and Landlock's ABI version (0: none)."""
+    """What was applied beside the seccomp network filter, which `confine` always installs (or
+    raises): Landlock's ABI version (0: the kernel has none, files are not confined)."""
 
-    network_filter: bool
     landlock_abi: int
 
     def describe(self) -> str:
         files = f"Landlock ABI {self.landlock_abi}" if self.landlock_abi else "no file confinement"
-        return f"{'no network (seccomp)' if self.network_filter else 'network open'}, {files}"
+        return f"no network (seccomp), {files}"
 
 
 _PR_SET_NO_NEW_PRIVS = 38
@@ -327,7 +327,7 @@ def confine(readable: Iterable[Path]) -> Confinement:
         )
     _confine_files(libc, abi, [*readable, *runtime_paths()])
     _install_network_filter(libc)
-    return Confinement(network_filter=True, landlock_abi=abi)
+    return Confinement(landlock_abi=abi)
 
 
 def exec_confined_server(command: Sequence[str]) -> None:
