@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from bipmkg import __version__, config
 from bipmkg.errors import BipmkgError, StoreError, ValidationFailed
+from bipmkg.rdf.formats import format_named
 from bipmkg.store.backends import _recorded_endpoint, store_backend_of
 from bipmkg.store.manifest import (
     MANIFEST,
@@ -211,9 +212,12 @@ def _upload(
             if before.get(graph.iri) == graph.sha256 and graph.sha256:
                 continue
             if graph.path.startswith("("):
-                uploads[graph.iri] = (metrics_data, "application/n-triples")
+                uploads[graph.iri] = (metrics_data, format_named("ntriples").media_type)
             else:
-                uploads[graph.iri] = (Path(graph.path).read_bytes(), "text/turtle")
+                uploads[graph.iri] = (
+                    Path(graph.path).read_bytes(),
+                    format_named("turtle").media_type,
+                )
         built = {g.iri for g in graphs}
         previous = [g.iri for g in _graphs_from(current)] if current is not None else []
         client.replace_graphs(uploads, [iri for iri in previous if iri not in built])

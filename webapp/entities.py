@@ -1,10 +1,10 @@
 """Dereferenceable IRIs: /id/<kind>/<slug> and /ontology, as HTML or RDF.
 
-`Accept` (q-values honoured), a suffix (.ttl, .jsonld, .rdf, .nt) or `?format=` chooses the
-representation; 406 when none can be served, 404 (in the asked form) for an unknown IRI. The RDF
-is the entity's concise bounded description plus its neighbours' labels
-(bipmkg.linked_data.describe); JSON-LD
-is compacted with the project's context.
+A suffix (.ttl, .jsonld, .rdf, .nt), else `?format=` or `Accept` (q-values honoured; the one
+negotiation of webapp.negotiation) chooses the representation; 406 when none can be served, 404
+(in the asked form) for an unknown IRI. The RDF is the entity's concise bounded description plus
+its neighbours' labels (bipmkg.linked_data.describe); JSON-LD is compacted with the project's
+context.
 """
 
 from __future__ import annotations
@@ -17,18 +17,19 @@ from rdflib import Graph
 from bipmkg.linked_data.describe import Description, describe, describe_query
 from bipmkg.linked_data.dumps import compact_jsonld
 from bipmkg.linked_data.sections import read_sections
-from bipmkg.rdf.formats import Format, find_format, formats_for
+from bipmkg.rdf.formats import Format, formats_for
 from bipmkg.rdf.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
 
-from .errors import HTTPError
 from .kg import get_kg
 from .language import REUSED_LABELS, page_language
+from .negotiation import HTML, Offer, negotiate, vary
 
 bp = Blueprint("entities", __name__)
 
-HTML = "text/html"
 RDF_FORMATS = formats_for("graph")
 SUFFIXES = {f.extension: f for f in RDF_FORMATS}
+#: A page for people first (a browser, or `*/*`, gets it), then the graph formats.
+_OFFER = Offer(RDF_FORMATS, "this resource is", page="first")
 
 
 @bp.get("/id/<kind>/<slug>")
@@ -52,11 +53,13 @@ def ontology(suffix: str | None = None) -> Response:
     kg = get_kg()
     if fmt is None:
         terms = kg.cached("ontology-terms", lambda: _ontology_terms())
-        return Response(
-            render_template(
-                "entities/ontology.html", terms=terms, lang=page_language(), iri=ONTOLOGY_IRI
-            ),
-            mimetype=HTML,
+        return vary(
+            Response(
+                render_template(
+                    "entities/ontology.html", terms=terms, lang=page_language(), iri=ONTOLOGY_IRI
+                ),
+                mimetype=HTML,
+            )
         )
     query = (
         "CONSTRUCT { ?s ?p ?o } "
@@ -113,33 +116,10 @@ def _split_suffix(slug: str) -> tuple[str, str | None]:
 
 
 def _negotiate(forced: Format | None) -> Format | None:
-    """The RDF format to answer with, or None for HTML."""
+    """The RDF format to answer with, or None for HTML; a suffix decides before anything else."""
     if forced is not None:
         return forced
-    name = request.args.get("format")
-    if name:
-        if name == "html":
-            return None
-        chosen = find_format(name)
-        if chosen is None or chosen not in RDF_FORMATS:
-            known = ", ".join(["html", *(f.name for f in RDF_FORMATS)])
-            raise HTTPError(400, f"unknown format {name!r}; use one of {known}")
-        return chosen
-    if not request.headers.get("Accept"):
-        return None
-    offered = [
-        HTML,
-        *(f.media_type for f in RDF_FORMATS),
-        *(a for f in RDF_FORMATS for a in f.aliases),
-    ]
-    best = request.accept_mimetypes.best_match(offered)
-    if best is None:
-        raise HTTPError(
-            406,
-            f"cannot answer in {request.headers.get('Accept')}; available: "
-            + ", ".join(offered[: 1 + len(RDF_FORMATS)]),
-        )
-    return None if best == HTML else find_format(best)
+    return negotiate(_OFFER, accept=request.headers.get("Accept"), name=request.args.get("format"))
 
 
 def _represent(iri: str, suffix: str | None) -> Response:
@@ -152,12 +132,14 @@ def _represent(iri: str, suffix: str | None) -> Response:
         return _rdf_response(body, fmt)
     description = describe(kg.selector, iri)
     if not description.exists:
-        return Response(
-            render_template("entities/missing.html", iri=iri, lang=page_language()),
-            status=404,
-            mimetype=HTML,
+        return vary(
+            Response(
+                render_template("entities/missing.html", iri=iri, lang=page_language()),
+                status=404,
+                mimetype=HTML,
+            )
         )
-    return Response(_render(description), mimetype=HTML)
+    return vary(Response(_render(description), mimetype=HTML))
 
 
 def _missing_rdf(iri: str, fmt: Format) -> Response:
@@ -174,9 +156,7 @@ def _missing_rdf(iri: str, fmt: Format) -> Response:
         )
     else:
         body = f"# {message}\n"
-    response = Response(body, status=404, content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return vary(Response(body, status=404, content_type=fmt.content_type))
 
 
 def _rdf_response(ntriples: bytes, fmt: Format) -> Response:
@@ -188,9 +168,7 @@ def _rdf_response(ntriples: bytes, fmt: Format) -> Response:
     else:
         assert fmt.rdflib is not None
         body = graph.serialize(format=fmt.rdflib)
-    response = Response(body, content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return vary(Response(body, content_type=fmt.content_type))
 
 
 def _bind(graph: Graph) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bipmkg.errors import NetworkQueryError
+from bipmkg.rdf.formats import format_named
 from bipmkg.store.adapters import EngineSelector
 
 from .errors import HTTPError
@@ -237,15 +238,11 @@ def ego_json() -> Response:
 
 
 def _download(body: bytes | str, fmt: str, name: str) -> Response:
-    from bipmkg.network.files import FORMATS
-
     known_parameters("as_of")
     as_of = request.args.get("as_of", "").strip()
     stem, _, extension = name.rpartition(".")
     filename = f"{stem}-{as_of}.{extension}" if as_of else name
-    response = Response(body, mimetype=FORMATS[fmt].media_type)
-    if fmt == "csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response = Response(body, content_type=format_named(fmt).content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

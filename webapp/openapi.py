@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from bipmkg import __version__
+from bipmkg.rdf.formats import formats_for, rdf_formats
 
 bp = Blueprint("openapi", __name__)
 
@@ -35,17 +36,10 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _ROW = {"type": "object", "additionalProperties": True}
+#: JSON bodies are described as JSON; JSON-LD answers to CONSTRUCT may be an object or an array.
+_JSON_SCHEMAS: dict[str, dict[str, Any]] = {"json": {"type": "object"}, "jsonld": {}}
 _SPARQL_RESULTS = {
-    "application/sparql-results+json": {"schema": {"type": "object"}},
-    "application/sparql-results+xml": {"schema": {"type": "string"}},
-    "text/csv": {"schema": {"type": "string"}},
-    "text/tab-separated-values": {"schema": {"type": "string"}},
-    "text/turtle": {"schema": {"type": "string"}},
-    "application/n-triples": {"schema": {"type": "string"}},
-    "application/rdf+xml": {"schema": {"type": "string"}},
-    "application/ld+json": {"schema": {}},
-    "application/trig": {"schema": {"type": "string"}},
-    "application/n-quads": {"schema": {"type": "string"}},
+    f.media_type: {"schema": _JSON_SCHEMAS.get(f.name, {"type": "string"})} for f in rdf_formats()
 }
 _QUERY_PARAMS = [
     {
@@ -62,10 +56,8 @@ _QUERY_PARAMS = [
 
 #: What a curator may upload to /update/data: one graph, in any of these.
 _RDF_UPLOAD = {
-    "text/turtle": {"schema": {"type": "string"}},
-    "application/n-triples": {"schema": {"type": "string"}},
-    "application/rdf+xml": {"schema": {"type": "string"}},
-    "application/ld+json": {"schema": {"type": "object"}},
+    f.media_type: {"schema": {"type": "object"} if f.name == "jsonld" else {"type": "string"}}
+    for f in formats_for("graph")
 }
 
 

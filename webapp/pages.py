@@ -24,13 +24,14 @@ from bipmkg.linked_data.search import SearchIndex
 from bipmkg.linked_data.void import count, describe_dataset
 from bipmkg.query.examples import list_queries
 from bipmkg.rdf import namespaces
-from bipmkg.rdf.formats import find_format, formats_for
+from bipmkg.rdf.formats import format_named, formats_for
 from bipmkg.rdf.namespaces import KINDS
 from bipmkg.store.manifest import MANIFEST
 
 from .errors import HTTPError
 from .kg import get_kg
 from .language import LANGUAGES, page_language
+from .negotiation import Offer, negotiate, vary
 
 bp = Blueprint("pages", __name__)
 
@@ -187,33 +188,18 @@ def _context() -> dict[str, object]:
 @bp.get("/context.jsonld")
 def context() -> Response:
     body = json.dumps({"@context": get_kg().cached("context", _context)}, indent=2)
-    response = Response(body, content_type="application/ld+json; charset=utf-8")
-    return response
+    return Response(body, content_type=format_named("jsonld").content_type)
+
+
+#: The dataset's description is a graph, in any of the graph formats.
+_VOID = Offer(formats_for("graph"), "the description is")
 
 
 @bp.get("/.well-known/void")
 def void() -> Response:
     kg = get_kg()
-    offered = [f for f in formats_for("graph")]
-    name = request.args.get("format")
-    if name:
-        fmt = find_format(name)
-        if fmt is None or fmt not in offered:
-            raise HTTPError(
-                400, f"unknown format {name!r}; use {', '.join(f.name for f in offered)}"
-            )
-    else:
-        best = (
-            request.accept_mimetypes.best_match([f.media_type for f in offered])
-            if request.headers.get("Accept")
-            else offered[0].media_type
-        )
-        if best is None:
-            raise HTTPError(
-                406, f"the description is available as {', '.join(f.media_type for f in offered)}"
-            )
-        fmt = find_format(best)
-    assert fmt is not None and fmt.rdflib is not None
+    fmt = negotiate(_VOID, accept=request.headers.get("Accept"), name=request.args.get("format"))
+    assert fmt is not None and fmt.rdflib is not None  # no page is offered
     counts = kg.cached("counts", lambda: count(kg.selector))
     manifest = kg.store_dir / MANIFEST
     modified = dt.datetime.fromtimestamp(manifest.stat().st_mtime, tz=dt.UTC).isoformat(
@@ -233,9 +219,7 @@ def void() -> Response:
         body = json.dumps(compact_jsonld(graph, kg.cached("context", _context)), indent=2)
     else:
         body = graph.serialize(format=fmt.rdflib)
-    response = Response(body, content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept"
-    return response
+    return vary(Response(body, content_type=fmt.content_type))
 
 
 @bp.get("/download/")

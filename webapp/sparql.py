@@ -16,16 +16,15 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import RDF, Graph, Literal, URIRef
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from bipmkg.query.safety import QueryCheck, check_graphs, check_query
-from bipmkg.rdf.formats import FORMATS, Format, find_format, formats_for
+from bipmkg.rdf.formats import Format, format_named, formats_for, rdf_formats
 from bipmkg.rdf.namespaces import FORMATS as FORMATS_NS
 from bipmkg.rdf.namespaces import SD
 
 from .errors import HTTPError
 from .kg import get_kg, get_limits
+from .negotiation import Offer, negotiate, vary
 from .params import body, pairs
 
 bp = Blueprint("sparql", __name__)
@@ -47,6 +46,25 @@ _BODY_CHARSETS = ("utf-8", "utf-16", "utf-16le", "utf-16be")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: Queries up to this length have their safety check remembered (at most 1,024 of them).
 _MEMO_QUERY_CHARS = 4096
+#: What a query's answer can be written in, by the kind of its results.
+_OFFERS = {
+    "solutions": Offer(
+        formats_for("solutions"),
+        "this query's results are",
+        known=formats_for("graph", "dataset"),
+        expresses="SELECT/ASK results",
+    ),
+    "graph": Offer(
+        formats_for("graph", "dataset"),
+        "this query's results are",
+        known=formats_for("solutions"),
+        expresses="graph results",
+    ),
+}
+#: Without a query: the service description, unless the client prefers a page (a browser).
+_DESCRIPTION = Offer(
+    (format_named("turtle"),), "the service description is", page="last", fallback=True
+)
 
 
 @dataclass(frozen=True)
@@ -250,56 +268,20 @@ def _decode_body(data: bytes) -> str:
 
 def _negotiate(kind: str, name: str | None) -> Format:
     """The `format` parameter if given, else the best `Accept` match (q-values honoured)."""
-    return _negotiated(kind, name, request.headers.get("Accept") or "")
-
-
-@functools.lru_cache(maxsize=256)
-def _negotiated(kind: str, name: str | None, accept: str) -> Format:
-    # Memoised: clients send the same few Accept headers, and parsing one costs more than the
-    # lookup of a kept answer.
-    candidates = (
-        formats_for("solutions") if kind == "solutions" else formats_for("graph", "dataset")
-    )
-    if name:
-        chosen = find_format(name)
-        if chosen is None:
-            known = ", ".join(f.name for f in FORMATS)
-            raise HTTPError(400, f"unknown format {name!r}; known: {known}")
-        if chosen not in candidates:
-            raise HTTPError(
-                400,
-                f"format {chosen.name} cannot express "
-                f"{'graph' if kind == 'graph' else 'SELECT/ASK'} results; "
-                f"use one of {', '.join(f.name for f in candidates)}",
-            )
-        return chosen
-    accepted = parse_accept_header(accept, MIMEAccept)
-    if not accepted or not accept:
-        return candidates[0]
-    offered = [f.media_type for f in candidates] + [a for f in candidates for a in f.aliases]
-    best = accepted.best_match(offered)
-    if best is None:
-        raise HTTPError(
-            406,
-            f"cannot answer in {accept}; this query's results are "
-            f"available as {', '.join(f.media_type for f in candidates)}",
-        )
-    chosen = find_format(best)
-    assert chosen is not None
+    chosen = negotiate(_OFFERS[kind], accept=request.headers.get("Accept"), name=name)
+    assert chosen is not None  # no page is offered beside a query's results
     return chosen
 
 
 def _without_query() -> Response:
     """No query: the query page for a browser, the service description for anyone else."""
-    best = request.accept_mimetypes.best_match(["text/turtle", "text/html"])
-    if (
-        best == "text/html"
-        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/turtle"]
-    ):
-        return redirect(url_for("pages.query_page"), code=303)  # type: ignore[return-value]
-    return Response(
-        service_description().serialize(format="turtle"),
-        mimetype="text/turtle",
+    if negotiate(_DESCRIPTION, accept=request.headers.get("Accept")) is None:
+        return vary(redirect(url_for("pages.query_page"), code=303))  # type: ignore[return-value]
+    return vary(
+        Response(
+            service_description().serialize(format="turtle"),
+            mimetype=_DESCRIPTION.formats[0].media_type,
+        )
     )
 
 
@@ -313,7 +295,8 @@ def service_description() -> Graph:
     graph.add((service, SD.endpoint, endpoint))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    for fmt in FORMATS:
+    for fmt in rdf_formats():
+        assert fmt.w3c is not None
         graph.add((service, SD.resultFormat, FORMATS_NS[fmt.w3c]))
     dataset = URIRef(str(endpoint) + "#dataset")
     graph.add((service, SD.defaultDataset, dataset))

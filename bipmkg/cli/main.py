@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bipmkg import __version__, config
 from bipmkg.build import build_store
 from bipmkg.errors import BipmkgError, StoreError, ValidationFailed
-from bipmkg.rdf.formats import format_named, graph_format_names
+from bipmkg.rdf.formats import format_named, format_names
 from bipmkg.store.backends import open_store
 from bipmkg.store.manifest import read_manifest, recover_store
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--format",
-        choices=["text", "json", *graph_format_names()],
+        choices=["text", "json", *format_names("graph")],
         default="text",
         help="report format: text (default), json, or the SHACL results graph as RDF",
     )
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     which.add_argument(
         "--network",
-        choices=["graphml", "gexf", "csv"],
+        choices=format_names("network"),
         help="the cooperation network instead of the graph (same as `bipmkg network-export`)",
     )
     export.add_argument("--as-of", help="with --network: the network on this date (YYYY-MM-DD)")

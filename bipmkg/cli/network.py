@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bipmkg.errors import NetworkQueryError
+from bipmkg.rdf.formats import format_names
 
 if TYPE_CHECKING:
     from datetime import date
@@ -81,7 +82,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "network-export",
         help="write the network for Gephi or Cytoscape: GraphML, GEXF, or CSV nodes and edges",
     )
-    export.add_argument("--format", choices=["graphml", "gexf", "csv"], required=True)
+    export.add_argument("--format", choices=format_names("network"), required=True)
     _common(export)
     export.add_argument(
         "--output",

@@ -78,7 +78,7 @@ def dataset_from_store(store: ox.Store) -> Dataset:
 def serialise(dataset: Dataset, fmt: Format, context: dict[str, Any] | None = None) -> bytes:
     """The whole graph in one format: named graphs kept for dataset formats, merged otherwise."""
     assert fmt.rdflib is not None
-    if fmt.kind == "dataset":
+    if "dataset" in fmt.kinds:
         return dataset.serialize(format=fmt.rdflib, encoding="utf-8")
     union = Graph()
     for quad in dataset.quads((None, None, None, None)):

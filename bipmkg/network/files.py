@@ -5,7 +5,8 @@ open GraphML and GEXF; the CSV pair follows Gephi's spreadsheet import (`Id`/`La
 `Source`/`Target`/`Type` for edges). Every format carries the body IRIs, English and French labels,
 kinds and acronyms, and per link its kind, dates, fact and sources (and the metrics, when an
 analysis is given). The link's sources are called `fact_source` in files because Gephi reserves
-the column names Source and Target for a link's two ends.
+the column names Source and Target for a link's two ends. The formats' names, media types and
+suffixes are rows of the one format table (bipmkg.rdf.formats, kind "network").
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import csv
 import io
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -23,20 +23,6 @@ import networkx as nx  # type: ignore[import-untyped]
 from bipmkg.network.analysis import Analysis, body_ref
 from bipmkg.network.projection import period_end, period_start
 from bipmkg.rdf.spreadsheet import cell
-
-
-@dataclass(frozen=True)
-class FileFormat:
-    name: str
-    media_type: str
-    extension: str
-
-
-FORMATS: Final = {
-    "graphml": FileFormat("graphml", "application/graphml+xml", ".graphml"),
-    "gexf": FileFormat("gexf", "application/gexf+xml", ".gexf"),
-    "csv": FileFormat("csv", "text/csv", ".csv"),
-}
 
 NODE_FIELDS: Final = ("iri", "label", "label_en", "label_fr", "acronym", "kind")
 METRIC_FIELDS: Final = (

@@ -35,13 +35,16 @@ from bipmkg.errors import (
     RemoteError,
 )
 from bipmkg.query.engine import EngineResult, encode_answer
+from bipmkg.rdf.formats import format_named
 
 if TYPE_CHECKING:
     import urllib3
 
 
+_JSON = format_named("json")
+_NTRIPLES = format_named("ntriples")
 #: What bipmkg asks for: results as JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE.
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+_ACCEPT = f"{_JSON.media_type}, {_NTRIPLES.media_type};q=0.9"
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ class RemoteClient:
         reply = self._send(
             "GET",
             f"{self.endpoint.store_url}?{urlencode({'graph': iri})}",
-            headers={"Accept": "application/n-triples"},
+            headers={"Accept": _NTRIPLES.media_type},
             timeout_s=timeout_s,
         )
         if reply.status == 404:
@@ -374,12 +377,12 @@ class RemoteEngine:
 
 
 def _parse_reply(reply: Reply) -> Any:
-    if reply.media_type == "application/sparql-results+json":
+    if reply.media_type == _JSON.media_type:
         try:
             return ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
             raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
-    if reply.media_type in ("application/n-triples", "text/plain"):
+    if reply.media_type in _NTRIPLES.media_types:
         try:
             # Read as encoded, not all at once: under the byte cap most of a large graph is never
             # parsed. A syntax error past the first triple is reported by encode_answer.
