@@ -32,7 +32,8 @@ def used_terms() -> dict[str, set[str]]:
     files = [
         *ROOT.glob("graph_data/*.ttl"),
         *ROOT.glob("ontology/*.ttl"),
-        *ROOT.glob("bipmkg/query/queries/*.rq"),
+        *ROOT.glob("bipmkg/*/queries/*.rq"),
+        *ROOT.glob("webapp/queries/*.rq"),
         *ROOT.glob("tests/data/**/*.ttl"),
     ]
     for path in files:

@@ -14,7 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
 
+from bipmkg.network import projection as projection_module
 from bipmkg.network.projection import Dated, Link, Projection, project
 from bipmkg.query.selector import GraphSelector, Row
 from bipmkg.rdf.files import load_graph
@@ -122,6 +124,47 @@ def test_bodies_keep_their_labels_and_founding_dates(projection: Projection) -> 
         "Organisation européenne Alpha",
         "ALPHA",
     )
+
+
+#: The queries for rows (fact, p, value, lang), each in its network/queries/<name>.rq.
+FACTS_QUERIES = (
+    "Q_BODY_NAMES",
+    "Q_AGREEMENTS",
+    "Q_MEMBERSHIPS",
+    "Q_EVENTS",
+    "Q_PROGRAMMES",
+    "Q_COOPERATIONS",
+)
+
+
+def _values(node: object) -> list[dict[str, str]]:
+    """The rows of every VALUES block of an rdflib algebra, variable → term as text."""
+    found: list[dict[str, str]] = []
+    if isinstance(node, dict):
+        if getattr(node, "name", "") == "values":
+            found += [{str(k): str(v) for k, v in row.items()} for row in node["res"]]
+        for value in node.values():
+            found += _values(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            found += _values(item)
+    return found
+
+
+@pytest.mark.parametrize("name", FACTS_QUERIES)
+def test_each_code_stands_for_the_property_the_query_gives_it(name: str) -> None:
+    """The codes read from the file's text are those rdflib parses from it: 0, 1, … in order,
+    each one property, and the FILTER of a query for few facts names the same properties."""
+    query = getattr(projection_module, name)
+    parsed = [row for row in _values(prepareQuery(query.text).algebra) if "p" in row]
+    assert {row["p"]: row["property"] for row in parsed} == dict(query.properties)
+    assert list(query.properties) == [str(code) for code in range(len(query.properties))]
+    assert len(set(query.properties.values())) == len(query.properties)
+    if "FILTER(?property IN" in query.text:
+        listed = query.text.split("FILTER(?property IN (", 1)[1].split("))", 1)[0]
+        names = [prefixed.strip() for prefixed in listed.split(",")]
+        codes = query.text.split("VALUES (?property ?p) {", 1)[1].split("}", 1)[0]
+        assert names == [pair.split()[0] for pair in codes.replace(")", "").split("(")[1:]]
 
 
 def test_store_rows_leave_unbound_variables_out_whatever_the_order() -> None:

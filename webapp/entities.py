@@ -17,6 +17,7 @@ from rdflib import Graph
 from bipmkg.linked_data.describe import Description, describe, describe_query
 from bipmkg.linked_data.dumps import compact_jsonld
 from bipmkg.linked_data.sections import read_sections
+from bipmkg.query.files import load_query
 from bipmkg.rdf.formats import Format, formats_for
 from bipmkg.rdf.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
 
@@ -30,6 +31,10 @@ RDF_FORMATS = formats_for("graph")
 SUFFIXES = {f.extension: f for f in RDF_FORMATS}
 #: A page for people first (a browser, or `*/*`, gets it), then the graph formats.
 _OFFER = Offer(RDF_FORMATS, "this resource is", page="first")
+_ONTOLOGY_GRAPH = load_query(__file__, "ontology-graph")
+_ENTITIES_UNDER_PREFIX = load_query(__file__, "entities-under-iri-prefix")
+_PROPERTY_LABELS = load_query(__file__, "property-labels")
+_ONTOLOGY_TERMS = load_query(__file__, "ontology-terms")
 
 
 @bp.get("/id/<kind>/<slug>")
@@ -61,10 +66,7 @@ def ontology(suffix: str | None = None) -> Response:
                 mimetype=HTML,
             )
         )
-    query = (
-        "CONSTRUCT { ?s ?p ?o } "
-        "WHERE { GRAPH <https://w3id.org/bipmkg/graph/ontology> { ?s ?p ?o } }"
-    )
+    query = _ONTOLOGY_GRAPH
     return _rdf_response(kg.engine.run(query, fmt="ntriples", row_cap=None).body, fmt)
 
 
@@ -74,15 +76,7 @@ def index(kind: str) -> Response:
         abort(404, f"no kind {kind!r} in this graph; kinds: {', '.join(KINDS)}")
     kg = get_kg()
     rows = kg.selector.select(
-        """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT DISTINCT ?e ?en ?fr WHERE {
-          ?e a ?type .
-          FILTER(STRSTARTS(STR(?e), STR(?prefix)))
-          OPTIONAL { ?e skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
-          OPTIONAL { ?e skos:prefLabel ?fr . FILTER(lang(?fr) = "fr") }
-        } ORDER BY ?e""",
+        _ENTITIES_UNDER_PREFIX,
         {"prefix": f"{ID_BASE}{kind}/"},
     )
     return Response(
@@ -221,34 +215,12 @@ def _prop_label(labels: dict[str, tuple[str, str]], predicate: str, lang: str) -
 
 
 def _property_labels() -> dict[str, tuple[str, str]]:
-    rows = get_kg().selector.select(
-        """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?p ?en ?fr WHERE {
-          ?p rdfs:label ?en . FILTER(lang(?en) = "en")
-          FILTER(STRSTARTS(STR(?p), "https://w3id.org/bipmkg/ontology#"))
-          OPTIONAL { ?p rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
-        }"""
-    )
+    rows = get_kg().selector.select(_PROPERTY_LABELS)
     return {r["p"]: (r["en"], r.get("fr", "")) for r in rows}
 
 
 def _ontology_terms() -> list[dict[str, str]]:
-    rows = get_kg().selector.select(
-        """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-        PREFIX owl: <http://www.w3.org/2002/07/owl#>
-        SELECT ?term ?type ?en ?fr ?definition ?super ?domain ?range WHERE {
-          ?term rdfs:isDefinedBy <https://w3id.org/bipmkg/ontology> ; a ?type .
-          FILTER(?type IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty,
-                           owl:NamedIndividual))
-          OPTIONAL { ?term rdfs:label ?en . FILTER(lang(?en) = "en") }
-          OPTIONAL { ?term rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
-          OPTIONAL { ?term skos:definition ?definition }
-          OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?super }
-          OPTIONAL { ?term rdfs:domain ?domain }
-          OPTIONAL { ?term rdfs:range ?range }
-        } ORDER BY ?type ?term"""
-    )
+    rows = get_kg().selector.select(_ONTOLOGY_TERMS)
     merged: dict[str, dict[str, str]] = {}
     for row in rows:
         entry = merged.setdefault(row["term"], {**row, "supers": ""})

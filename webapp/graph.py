@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 
+from bipmkg.query.files import load_query
 from bipmkg.rdf.namespaces import ID_BASE
 
 from .kg import get_kg
@@ -51,40 +52,7 @@ MONTHS = {
 }
 KINDS = ("agreement", "event", "membership")
 
-_TIMELINE = """
-PREFIX bkg: <https://w3id.org/bipmkg/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?date ?kind ?change ?what ?whatEn ?whatFr ?body ?bodyEn ?bodyFr WHERE {
-  {
-    ?what bkg:dateSigned ?date ; bkg:hasParty ?body .
-    BIND("agreement" AS ?kind) BIND("signed" AS ?change)
-  } UNION {
-    ?what bkg:hasRevision ?rev ; bkg:hasParty ?body . ?rev bkg:dateRevised ?date .
-    BIND("agreement" AS ?kind) BIND("revised" AS ?change)
-  } UNION {
-    ?what bkg:hasRevision ?rev ; bkg:hasParty ?body . ?rev bkg:dateResigned ?date .
-    BIND("agreement" AS ?kind) BIND("re-signed" AS ?change)
-  } UNION {
-    ?what a/rdfs:subClassOf* bkg:Event ; schema:startDate ?date .
-    OPTIONAL { VALUES ?role { schema:organizer bkg:coOrganizer schema:sponsor bkg:host
-                              schema:attendee bkg:meetingOf } ?what ?role ?body }
-    BIND("event" AS ?kind) BIND("held" AS ?change)
-  } UNION {
-    ?m org:member ?body ; org:organization ?what ; schema:startDate ?date .
-    BIND("membership" AS ?kind) BIND("joined" AS ?change)
-  } UNION {
-    ?m org:member ?body ; org:organization ?what ; schema:endDate ?date .
-    BIND("membership" AS ?kind) BIND("left" AS ?change)
-  }
-  OPTIONAL { ?what skos:prefLabel ?whatEn . FILTER(lang(?whatEn) = "en") }
-  OPTIONAL { ?what skos:prefLabel ?whatFr . FILTER(lang(?whatFr) = "fr") }
-  OPTIONAL { ?body skos:prefLabel ?bodyEn . FILTER(lang(?bodyEn) = "en") }
-  OPTIONAL { ?body skos:prefLabel ?bodyFr . FILTER(lang(?bodyFr) = "fr") }
-}
-"""
-_PREFIX = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+_TIMELINE = load_query(__file__, "timeline")
 _CHANGES = {
     "signed": ("signed", "signé"),
     "revised": ("revised", "révisé"),
@@ -149,7 +117,7 @@ def timeline() -> str:
     lang = page_language()
     kind = choice("kind", KINDS)
     body = request.args.get("body", "").strip()
-    rows = get_kg().cached("timeline", lambda: get_kg().selector.select(_PREFIX + _TIMELINE))
+    rows = get_kg().cached("timeline", lambda: get_kg().selector.select(_TIMELINE))
     merged: dict[tuple[str, str, str], tuple[dict[str, str], dict[str, str]]] = {}
     for row in rows:
         key = (row["date"], row["change"], row["what"])

@@ -23,6 +23,7 @@ from bipmkg.linked_data.dumps import Dump, ensure_dumps, load_context
 from bipmkg.linked_data.search import SearchIndex
 from bipmkg.linked_data.void import count, describe_dataset
 from bipmkg.query.examples import list_queries
+from bipmkg.query.files import load_query
 from bipmkg.rdf import namespaces
 from bipmkg.rdf.formats import format_named, formats_for
 from bipmkg.rdf.namespaces import KINDS
@@ -40,6 +41,7 @@ PREFIXES = {
     p: namespaces.PREFIXES[p]
     for p in ("bkg", "org", "schema", "skos", "dcterms", "rdf", "rdfs", "xsd", "prov")
 }
+_INSTANCE_IRIS = load_query(__file__, "instance-iris")
 #: Entry points of the home page: the kinds people start from.
 ENTRY_KINDS = (
     "organisation",
@@ -70,10 +72,7 @@ def home() -> str:
 
 
 def _per_kind() -> dict[str, int]:
-    rows = get_kg().selector.select(
-        """SELECT ?e WHERE { ?e a ?t . FILTER(STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/")) }
-        GROUP BY ?e"""
-    )
+    rows = get_kg().selector.select(_INSTANCE_IRIS)
     counts = dict.fromkeys(KINDS, 0)
     for row in rows:
         kind = row["e"].split("/id/", 1)[1].split("/", 1)[0]

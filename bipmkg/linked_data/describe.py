@@ -15,34 +15,12 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from bipmkg.errors import QueryError
+from bipmkg.query.files import fill, load_query
 from bipmkg.query.selector import Row, Selector
-from bipmkg.rdf.namespaces import ID_BASE, ONTOLOGY_IRI, sparql_prologue, split_instance_iri
+from bipmkg.rdf.namespaces import ID_BASE, ONTOLOGY_IRI, split_instance_iri
 
-PREFIXES = sparql_prologue("bkg", "dcterms", "org", "rdf", "rdfs", "schema", "skos", "owl")
-
-LABEL_PROPERTIES = "skos:prefLabel rdfs:label bkg:acronym dcterms:title"
-
-_DESCRIBE = (
-    PREFIXES
-    + """
-CONSTRUCT {
-  %ENTITY% ?p ?o .
-  ?st ?sp ?so .
-  ?x ?lp ?label .
-} WHERE {
-  {
-    %ENTITY% ?p ?o
-  } UNION {
-    ?st rdf:subject %ENTITY% ; ?sp ?so
-  } UNION {
-    { %ENTITY% ?anyP ?x } UNION { ?anyS rdf:subject %ENTITY% ; ?anyQ ?x }
-    FILTER(isIRI(?x))
-    ?x ?lp ?label
-    FILTER(?lp IN (%LABELS%))
-  }
-}
-"""
-)
+#: The description's CONSTRUCT, its entity a `$entity` placeholder (see `describe_query`).
+_DESCRIBE = load_query(__file__, "entity-description")
 
 
 def checked_iri(iri: str) -> URIRef:
@@ -59,13 +37,11 @@ def checked_iri(iri: str) -> URIRef:
 def describe_query(iri: str) -> str:
     """The CONSTRUCT query of an entity's description, its IRI checked and written as a term.
 
-    The term stands in each pattern and the label properties are a FILTER: Oxigraph joined a
-    `VALUES ?e` binding and a `VALUES ?lp` list only after matching the patterns over the whole
-    graph, 30 to 170 ms an entity instead of under 10.
+    The term stands in each pattern (a `$entity` placeholder, filled) and the label properties
+    are a FILTER: Oxigraph joined a `VALUES ?e` binding and a `VALUES ?lp` list only after
+    matching the patterns over the whole graph, 30 to 170 ms an entity instead of under 10.
     """
-    return _DESCRIBE.replace("%ENTITY%", checked_iri(iri).n3()).replace(
-        "%LABELS%", ", ".join(LABEL_PROPERTIES.split())
-    )
+    return fill(_DESCRIBE, entity=checked_iri(iri))
 
 
 # -- Page data ----------------------------------------------------------------------------------
@@ -136,48 +112,11 @@ class Description:
         return bool(self.facts)
 
 
-_FACTS = (
-    PREFIXES
-    + """
-SELECT ?p ?o ?en ?fr ?lang ?dt ?kind ?src WHERE {
-  ?e ?p ?o .
-  OPTIONAL { ?o skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
-  OPTIONAL { ?o skos:prefLabel|rdfs:label ?fr . FILTER(lang(?fr) = "fr") }
-  OPTIONAL { ?o a ?kind . FILTER(STRSTARTS(STR(?kind), STR(bkg:))) }
-  OPTIONAL { ?st rdf:subject ?e ; rdf:predicate ?p ; rdf:object ?o ; dcterms:source ?src }
-  BIND(IF(isLiteral(?o), lang(?o), "") AS ?lang)
-  BIND(IF(isLiteral(?o), STR(datatype(?o)), "") AS ?dt)
-}
-"""
-)
+_FACTS = load_query(__file__, "entity-facts")
 
-_INCOMING = (
-    PREFIXES
-    + """
-SELECT ?s ?p ?en ?fr ?kind WHERE {
-  ?s ?p ?e .
-  FILTER(?p NOT IN (rdf:subject, rdf:object, bkg:concerns))
-  FILTER(isIRI(?s))
-  OPTIONAL { ?s skos:prefLabel|rdfs:label|dcterms:title ?en . FILTER(lang(?en) = "en") }
-  OPTIONAL { ?s skos:prefLabel ?fr . FILTER(lang(?fr) = "fr") }
-  OPTIONAL { ?s a ?kind . FILTER(STRSTARTS(STR(?kind), STR(bkg:))) }
-}
-"""
-)
+_INCOMING = load_query(__file__, "entity-incoming-links")
 
-_SOURCES = (
-    PREFIXES
-    + """
-SELECT DISTINCT ?src ?title ?doc ?docTitle ?url ?excerpt WHERE {
-  { ?e dcterms:source ?src } UNION { ?st rdf:subject ?e ; dcterms:source ?src }
-  OPTIONAL { ?src dcterms:title ?title }
-  OPTIONAL { ?src bkg:excerpt ?excerpt }
-  OPTIONAL { ?src schema:url ?url }
-  OPTIONAL { ?src dcterms:isPartOf ?doc . OPTIONAL { ?doc dcterms:title ?docTitle }
-             OPTIONAL { ?doc schema:url ?docUrl } }
-}
-"""
-)
+_SOURCES = load_query(__file__, "entity-sources")
 
 
 def describe(selector: Selector, iri: str) -> Description:

@@ -13,8 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from bipmkg.errors import QueryError
+from bipmkg.query.files import load_query
 from bipmkg.query.selector import Selector
-from bipmkg.rdf.namespaces import BKG, split_instance_iri
+from bipmkg.rdf.namespaces import split_instance_iri
 
 MAX_QUERY = 200
 #: Kinds people look up by name, in the order ties are broken.
@@ -32,24 +33,8 @@ SEARCHABLE = (
     "cooperation",
 )
 
-_NAMES = f"""
-PREFIX bkg: <{BKG._NS}>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?e ?p ?name WHERE {{
-  VALUES ?p {{ skos:prefLabel skos:altLabel bkg:acronym }}
-  ?e ?p ?name .
-  FILTER(isIRI(?e) && STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/"))
-}}
-"""
-_LABELS = """
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?e ?en ?fr WHERE {
-  ?e skos:prefLabel ?en . FILTER(lang(?en) = "en")
-  FILTER(STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/"))
-  OPTIONAL { ?e skos:prefLabel ?fr . FILTER(lang(?fr) = "fr") }
-}
-"""
+_NAMES = load_query(__file__, "entity-names")
+_LABELS = load_query(__file__, "entity-labels")
 _PUNCTUATION = re.compile(r"[^\w]+")
 
 

@@ -2,21 +2,18 @@
 
 An organisation's agreements, memberships, events and timeline; an agreement's signatures and
 revisions; a committee's members, founding agreements and events. Each section is a query whose
-rows become a table; an IRI column `x` may come with `xEn`/`xFr` labels. The entity is bound by
-VALUES (see bipmkg.store.adapters), never written into the text.
+rows become a table; an IRI column `x` may come with `xEn`/`xFr` labels. Each section's
+query is a file of `queries/`, its entity ?e bound by VALUES (see bipmkg.query.selector), never
+written into the text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bipmkg.linked_data.describe import PREFIXES, Term, checked_iri
+from bipmkg.linked_data.describe import Term, checked_iri
+from bipmkg.query.files import load_query
 from bipmkg.query.selector import Selector
-
-_EVENT_LINKS = (
-    "schema:organizer bkg:coOrganizer schema:sponsor bkg:host schema:attendee "
-    "bkg:participantsFrom bkg:meetingOf"
-)
 
 
 @dataclass(frozen=True)
@@ -41,34 +38,11 @@ class Section:
     rows: tuple[tuple[Term | None, ...], ...]
 
 
-def _label(var: str) -> str:
-    return f"""
-  OPTIONAL {{ ?{var} skos:prefLabel|rdfs:label ?{var}En . FILTER(lang(?{var}En) = "en") }}
-  OPTIONAL {{ ?{var} skos:prefLabel|rdfs:label ?{var}Fr . FILTER(lang(?{var}Fr) = "fr") }}"""
-
-
 AGREEMENTS = SectionSpec(
     "agreements",
     "Agreements",
     "Accords",
-    PREFIXES
-    + f"""
-SELECT ?agreement ?agreementEn ?agreementFr ?type ?typeEn ?typeFr ?signed
-       (GROUP_CONCAT(DISTINCT STR(?otherName); separator=", ") AS ?counterparts)
-       (GROUP_CONCAT(DISTINCT STR(?revised); separator=", ") AS ?revisions) WHERE {{
-  {{ ?agreement bkg:hasParty ?e }} UNION {{ ?agreement bkg:onBehalfOf ?e }}
-  ?agreement a ?type . ?type rdfs:subClassOf bkg:Agreement .
-  OPTIONAL {{ ?agreement bkg:dateSigned ?signed }}
-  OPTIONAL {{ ?agreement bkg:hasParty ?other . FILTER(?other != ?e)
-             OPTIONAL {{ ?other bkg:acronym ?acronym . FILTER(lang(?acronym) = "en") }}
-             OPTIONAL {{ ?other skos:prefLabel ?name . FILTER(lang(?name) = "en") }}
-             BIND(COALESCE(?acronym, ?name) AS ?otherName) }}
-  OPTIONAL {{ ?agreement bkg:hasRevision ?rev . ?rev bkg:dateRevised|bkg:dateResigned ?revised }}
-  {_label("agreement")}{_label("type")}
-}}
-GROUP BY ?agreement ?agreementEn ?agreementFr ?type ?typeEn ?typeFr ?signed
-ORDER BY ?signed ?agreementEn
-""",
+    load_query(__file__, "entity-agreements"),
     (
         Column("agreement", "Agreement", "Accord"),
         Column("type", "Kind", "Type"),
@@ -82,16 +56,7 @@ MEMBERSHIPS = SectionSpec(
     "memberships",
     "Memberships",
     "Appartenances",
-    PREFIXES
-    + f"""
-SELECT ?body ?bodyEn ?bodyFr ?role ?roleEn ?roleFr ?start ?end WHERE {{
-  ?m org:member ?e ; org:organization ?body ; org:role ?role .
-  OPTIONAL {{ ?m schema:startDate ?start }}
-  OPTIONAL {{ ?m schema:endDate ?end }}
-  {_label("body")}{_label("role")}
-}}
-ORDER BY ?bodyEn ?start
-""",
+    load_query(__file__, "entity-memberships"),
     (
         Column("body", "Committee or network", "Comité ou réseau"),
         Column("role", "Role", "Rôle"),
@@ -104,16 +69,7 @@ MEMBERS = SectionSpec(
     "members",
     "Members",
     "Membres",
-    PREFIXES
-    + f"""
-SELECT ?member ?memberEn ?memberFr ?role ?roleEn ?roleFr ?start ?end WHERE {{
-  ?m org:organization ?e ; org:member ?member ; org:role ?role .
-  OPTIONAL {{ ?m schema:startDate ?start }}
-  OPTIONAL {{ ?m schema:endDate ?end }}
-  {_label("member")}{_label("role")}
-}}
-ORDER BY ?memberEn ?start
-""",
+    load_query(__file__, "entity-members"),
     (
         Column("member", "Member", "Membre"),
         Column("role", "Role", "Rôle"),
@@ -126,17 +82,7 @@ EVENTS = SectionSpec(
     "events",
     "Events",
     "Événements",
-    PREFIXES
-    + f"""
-SELECT ?event ?eventEn ?eventFr ?relation ?relationEn ?relationFr ?start ?end WHERE {{
-  VALUES ?relation {{ {_EVENT_LINKS} }}
-  ?event ?relation ?e .
-  OPTIONAL {{ ?event schema:startDate ?start }}
-  OPTIONAL {{ ?event schema:endDate ?end }}
-  {_label("event")}{_label("relation")}
-}}
-ORDER BY ?start ?eventEn
-""",
+    load_query(__file__, "entity-events"),
     (
         Column("event", "Event", "Événement"),
         Column("relation", "Role", "Rôle"),
@@ -149,15 +95,7 @@ FOUNDING = SectionSpec(
     "founding",
     "Founding agreements",
     "Accords constitutifs",
-    PREFIXES
-    + f"""
-SELECT DISTINCT ?agreement ?agreementEn ?agreementFr ?signed WHERE {{
-  {{ ?agreement bkg:establishes ?e }} UNION {{ ?e bkg:establishedUnder ?agreement }}
-  OPTIONAL {{ ?agreement bkg:dateSigned ?signed }}
-  {_label("agreement")}
-}}
-ORDER BY ?signed
-""",
+    load_query(__file__, "entity-founding-agreements"),
     (Column("agreement", "Agreement", "Accord"), Column("signed", "Signed", "Signé")),
 )
 
@@ -165,18 +103,7 @@ SIGNATURES = SectionSpec(
     "signatures",
     "Signatures",
     "Signatures",
-    PREFIXES
-    + f"""
-SELECT ?party ?partyEn ?partyFr ?person ?personEn ?personFr ?capacity ?date WHERE {{
-  ?e bkg:hasSignature ?s .
-  ?s bkg:signedFor ?party .
-  OPTIONAL {{ ?s bkg:signatory ?person }}
-  OPTIONAL {{ ?s bkg:signatoryCapacity ?capacity }}
-  OPTIONAL {{ ?s bkg:dateSigned ?date }}
-  {_label("party")}{_label("person")}
-}}
-ORDER BY ?partyEn ?personEn
-""",
+    load_query(__file__, "agreement-signatures"),
     (
         Column("party", "For", "Pour"),
         Column("person", "Signatory", "Signataire"),
@@ -189,16 +116,7 @@ REVISIONS = SectionSpec(
     "revisions",
     "Revisions and re-signings",
     "Révisions et nouvelles signatures",
-    PREFIXES
-    + """
-SELECT ?revision ?revised ?resigned ?purpose WHERE {
-  ?e bkg:hasRevision ?revision .
-  OPTIONAL { ?revision bkg:dateRevised ?revised }
-  OPTIONAL { ?revision bkg:dateResigned ?resigned }
-  OPTIONAL { ?revision bkg:purpose|dcterms:description ?purpose . FILTER(lang(?purpose) = "en") }
-}
-ORDER BY ?revised ?resigned
-""",
+    load_query(__file__, "agreement-revisions"),
     (
         Column("revision", "Revision", "Révision"),
         Column("revised", "Revised", "Révisé"),
@@ -211,32 +129,7 @@ TIMELINE = SectionSpec(
     "timeline",
     "Timeline",
     "Chronologie",
-    PREFIXES
-    + f"""
-SELECT ?date ?what ?whatEn ?whatFr ?change WHERE {{
-  {{
-    {{ ?what bkg:hasParty ?e }} UNION {{ ?what bkg:onBehalfOf ?e }}
-    ?what bkg:dateSigned ?date . BIND("signed" AS ?change)
-  }} UNION {{
-    {{ ?what bkg:hasParty ?e }} UNION {{ ?what bkg:onBehalfOf ?e }}
-    ?what bkg:hasRevision ?rev . ?rev bkg:dateRevised ?date . BIND("revised" AS ?change)
-  }} UNION {{
-    {{ ?what bkg:hasParty ?e }} UNION {{ ?what bkg:onBehalfOf ?e }}
-    ?what bkg:hasRevision ?rev . ?rev bkg:dateResigned ?date . BIND("re-signed" AS ?change)
-  }} UNION {{
-    ?m org:member ?e ; org:organization ?what ; schema:startDate ?date .
-    BIND("joined" AS ?change)
-  }} UNION {{
-    ?m org:member ?e ; org:organization ?what ; schema:endDate ?date .
-    BIND("left" AS ?change)
-  }} UNION {{
-    VALUES ?relation {{ {_EVENT_LINKS} }}
-    ?what ?relation ?e ; schema:startDate ?date . BIND("event" AS ?change)
-  }}
-  {_label("what")}
-}}
-ORDER BY STR(?date) ?whatEn
-""",
+    load_query(__file__, "entity-timeline"),
     (
         Column("date", "Date", "Date"),
         Column("change", "What happened", "Quoi"),

@@ -12,6 +12,7 @@ from rdflib.namespace import DCAT, FOAF, VOID
 
 from bipmkg import __version__
 from bipmkg.linked_data.dumps import Dump, bind_prefixes
+from bipmkg.query.files import load_query
 from bipmkg.query.selector import Selector
 from bipmkg.rdf.namespaces import BKG, SPDX
 
@@ -19,22 +20,9 @@ DATASET = URIRef("https://w3id.org/bipmkg/id/dataset")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 PUBLISHER = URIRef("https://w3id.org/bipmkg/id/organisation/bipm")
 
-_COUNTS = """
-SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) WHERE { ?s ?p ?o }
-"""
-_ENTITIES = """
-SELECT (COUNT(DISTINCT ?e) AS ?entities) WHERE {
-  ?e a ?type .
-  FILTER(STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/"))
-  FILTER(!STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/statement/"))
-  FILTER(!STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/source/"))
-}
-"""
-_CLASSES = """
-SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {
-  ?e a ?class . FILTER(STRSTARTS(STR(?e), "https://w3id.org/bipmkg/id/"))
-} GROUP BY ?class ORDER BY ?class
-"""
+_COUNTS = load_query(__file__, "triple-and-subject-counts")
+_ENTITIES = load_query(__file__, "entity-count")
+_CLASSES = load_query(__file__, "entities-per-class")
 _VOCABULARIES = (
     str(BKG._NS),
     "http://www.w3.org/ns/org#",

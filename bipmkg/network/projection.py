@@ -1,10 +1,11 @@
 """Project the graph into the cooperation network: bodies as nodes, typed and dated links as edges.
 
 Sits after the store in the data flow (authored Turtle → load → validate → store → **network** →
-analysis, metrics, exports). SPARQL projections, read through any `Selector`, pick out the bodies
-and the facts that link them (agreements, memberships, events, programmes, cooperations and the
-body-to-body statements), so literals and classes never become nodes. Each link keeps its kind,
-its dates as written, the fact behind it, the sources that cite it and a sentence that explains it.
+analysis, metrics, exports). SPARQL projections (`queries/*.rq`), read through any `Selector`,
+pick out the bodies and the facts that link them (agreements, memberships, events, programmes,
+cooperations and the body-to-body statements), so literals and classes never become nodes. Each
+link keeps its kind, its dates as written, the fact behind it, the sources that cite it and a
+sentence that explains it.
 
 The graph is projected once (`project`) and every dated view is filtered from that projection in
 Python (`network_of`), so a year-by-year series costs one set of queries, not one per year.
@@ -29,8 +30,9 @@ import numpy as np
 from rdflib.namespace import DCTERMS, SKOS
 
 from bipmkg.errors import NetworkQueryError
+from bipmkg.query.files import load_query
 from bipmkg.query.selector import Row, Selector
-from bipmkg.rdf.namespaces import BKG, ORG, PREFIXES, SCHEMA, sparql_prologue
+from bipmkg.rdf.namespaces import BKG, ORG, PREFIXES, SCHEMA
 
 # -- Link kinds -----------------------------------------------------------------------------------
 
@@ -58,17 +60,11 @@ LINK_KINDS: Mapping[str, str] = {
     "liaises-through": "a partner of a cooperation and the body it liaises through",
 }
 
-_NAMESPACES: Mapping[str, str] = {
-    p: PREFIXES[p] for p in ("bkg", "dcterms", "org", "rdf", "rdfs", "schema", "skos")
-}
-
-_PREFIXES = sparql_prologue(*_NAMESPACES)
-
 
 @cache
 def _expand(prefixed: str) -> str:
     prefix, _, name = prefixed.partition(":")
-    return _NAMESPACES[prefix] + name
+    return PREFIXES[prefix] + name
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,15 @@ class _FactsQuery:
     properties: Mapping[str, str]
 
 
-def _facts_query(pattern: str, properties: Sequence[str], *, few: bool = False) -> _FactsQuery:
-    """Rows (fact, p, value, lang) for the facts a pattern selects, p coding the property.
+_PREFIX_LINE = re.compile(r"PREFIX\s+([A-Za-z][\w-]*):\s*<([^>]*)>", re.IGNORECASE)
+_CODES = re.compile(r"VALUES\s*\(\s*\?property\s+\?p\s*\)\s*\{([^}]*)\}")
+_CODE = re.compile(r"\(\s*([A-Za-z][\w-]*):(\w+)\s+(\d+)\s*\)")
+
+
+def _facts_query(name: str) -> _FactsQuery:
+    """Rows (fact, p, value, lang) for a family of facts, p coding the property, from
+    `queries/<name>.rq`; the code of each property is read from the query's
+    `VALUES (?property ?p)` block, so the file is the one place that says it.
 
     The rows are neither DISTINCT nor ORDERed: sorting and de-duplicating strings cost Oxigraph
     more than the whole join (1.2 s against 0.3 s for 28k rows at 10^5 triples), and `_Facts`
@@ -90,103 +93,52 @@ def _facts_query(pattern: str, properties: Sequence[str], *, few: bool = False) 
 
     Oxigraph reads every triple of the properties in the whole graph, then keeps those of the
     facts: the right plan for a family that owns most of those triples (bodies, agreements,
-    memberships, events). For a family of `few` facts whose properties (sources, dates) mostly
-    belong to others, the pattern comes first, so each fact's own triples are read instead
-    (0.25 s each for programmes and cooperations at 10^6 triples, against nothing).
+    memberships, events), whose query starts with the VALUES. For a family of few facts whose
+    properties (sources, dates) mostly belong to others, the query starts with the pattern, so
+    each fact's own triples are read instead (0.25 s each for programmes and cooperations at
+    10^6 triples, against nothing).
     """
-    codes = " ".join(f"({prefixed} {code})" for code, prefixed in enumerate(properties))
-    if few:
-        body = f"""  {pattern}
-  ?fact ?property ?value .
-  FILTER(?property IN ({", ".join(properties)}))
-  OPTIONAL {{ VALUES (?property ?p) {{ {codes} }} }}"""
-    else:
-        # VALUES comes first: rdflib joins it 100× faster there than after the pattern. The
-        # facts are picked in a sub-query, so a fact of several classes gives its rows once.
-        body = f"""  VALUES (?property ?p) {{ {codes} }}
-  {{ SELECT DISTINCT ?fact WHERE {{ {pattern} }} }}
-  ?fact ?property ?value ."""
+    text = load_query(__file__, name)
+    namespaces = dict(_PREFIX_LINE.findall(text))
+    block = _CODES.search(text)
+    if block is None:
+        raise ValueError(f"{name}.rq has no VALUES (?property ?p) block")  # a bug, not a request
     return _FactsQuery(
-        text=_PREFIXES
-        + f"""SELECT ?fact ?p ?value ?lang WHERE {{
-{body}
-  BIND(LANG(?value) AS ?lang)
-}}""",
-        properties={str(code): _expand(prefixed) for code, prefixed in enumerate(properties)},
+        text=text,
+        properties={
+            code: namespaces[prefix] + local for prefix, local, code in _CODE.findall(block[1])
+        },
     )
 
 
 #: A body is an instance of bkg:Body or of one of its subclasses. Unordered, like every query
 #: below that may grow with the graph: Python sorts (see `_facts_query`).
-Q_BODIES = (
-    _PREFIXES
-    + """SELECT ?body ?class WHERE {
-  ?class rdfs:subClassOf* bkg:Body . ?body a ?class .
-}"""
-)
+Q_BODIES = load_query(__file__, "body-classes")
 
 #: The subclass closure below bkg:Body, to tell the most specific class of a body.
-Q_BODY_CLASSES = (
-    _PREFIXES
-    + """SELECT DISTINCT ?class ?super WHERE {
-  ?class rdfs:subClassOf+ ?super . ?super rdfs:subClassOf* bkg:Body .
-} ORDER BY ?class ?super"""
-)
+Q_BODY_CLASSES = load_query(__file__, "body-class-closure")
 
 #: A body's own sources are only read for the statements about its structure (`Q_STRUCTURE`).
-Q_BODY_NAMES = _facts_query(
-    "?fact a ?class . ?class rdfs:subClassOf* bkg:Body .",
-    ["skos:prefLabel", "bkg:acronym", "schema:foundingDate"],
-)
+Q_BODY_NAMES = _facts_query("body-names")
 
-_AGREEMENT = "?fact a ?class . ?class rdfs:subClassOf* bkg:Agreement ."
-
-#: Every agreement, even one without any of the properties below.
-Q_AGREEMENT_LIST = _PREFIXES + f"SELECT DISTINCT ?fact WHERE {{ {_AGREEMENT} }}"
+#: Every agreement, even one without any of the properties of `Q_AGREEMENTS`.
+Q_AGREEMENT_LIST = load_query(__file__, "agreements")
 
 #: Observer relations are told by their class, asked for alone: reading every agreement's classes
-#: among the rows below made Oxigraph scan every rdf:type of the graph (0.4 s at 10^6 triples).
-Q_OBSERVER_RELATIONS = _PREFIXES + "SELECT ?fact WHERE { ?fact a bkg:ObserverRelation . }"
+#: among the rows of `Q_AGREEMENTS` made Oxigraph scan every rdf:type of the graph (0.4 s at 10^6
+#: triples).
+Q_OBSERVER_RELATIONS = load_query(__file__, "observer-relations")
 
-Q_AGREEMENTS = _facts_query(
-    _AGREEMENT,
-    [
-        "bkg:hasParty",
-        "bkg:dateSigned",
-        "schema:endDate",
-        "bkg:establishes",
-        "skos:prefLabel",
-        "dcterms:source",
-    ],
-)
+Q_AGREEMENTS = _facts_query("agreement-facts")
 
 #: An agreement replaced by a later one ends when the later one is signed.
-Q_REPLACEMENTS = (
-    _PREFIXES
-    + """SELECT ?fact ?value WHERE {
-  ?later dcterms:replaces ?fact ; bkg:dateSigned ?value .
-}"""
-)
+Q_REPLACEMENTS = load_query(__file__, "agreement-replacements")
 
-Q_MEMBERSHIPS = _facts_query(
-    "?fact a org:Membership .",
-    [
-        "org:member",
-        "org:organization",
-        "org:role",
-        "schema:startDate",
-        "schema:endDate",
-        "dcterms:source",
-    ],
-)
+Q_MEMBERSHIPS = _facts_query("membership-facts")
 
-Q_ROLES = (
-    _PREFIXES
-    + """SELECT DISTINCT ?role ?label ?lang WHERE {
-  ?role a org:Role ; rdfs:label ?label . BIND(LANG(?label) AS ?lang)
-} ORDER BY ?role ?label ?lang"""
-)
+Q_ROLES = load_query(__file__, "role-labels")
 
+#: The properties that tie a body to an event, as `event-facts.rq` codes them.
 _EVENT_ROLES = (
     "schema:organizer",
     "bkg:coOrganizer",
@@ -198,40 +150,14 @@ _EVENT_ROLES = (
     "schema:attendee",
 )
 
-Q_EVENTS = _facts_query(
-    "?fact a ?class . ?class rdfs:subClassOf* bkg:Event .",
-    [*_EVENT_ROLES, "schema:startDate", "schema:endDate", "skos:prefLabel", "dcterms:source"],
-)
+Q_EVENTS = _facts_query("event-facts")
 
-Q_PROGRAMMES = _facts_query(
-    "?fact a ?class . ?class rdfs:subClassOf* bkg:Programme .",
-    [
-        "bkg:runBy",
-        "schema:sponsor",
-        "bkg:host",
-        "bkg:participantsFrom",
-        "bkg:inProgramme",
-        "schema:startDate",
-        "schema:foundingDate",
-        "dcterms:source",
-    ],
-    few=True,
-)
+Q_PROGRAMMES = _facts_query("programme-facts")
 
 #: A programme without a start date of its own starts with its first cycle.
-Q_CYCLES = (
-    _PREFIXES
-    + """SELECT ?fact ?value WHERE {
-  ?fact bkg:hasCycle ?cycle .
-  { ?cycle schema:startDate ?value } UNION { ?cycle bkg:cycleYear ?value }
-}"""
-)
+Q_CYCLES = load_query(__file__, "programme-cycle-starts")
 
-Q_COOPERATIONS = _facts_query(
-    "?fact a bkg:Cooperation .",
-    ["bkg:partner", "bkg:channel", "bkg:since", "bkg:basedOn", "skos:prefLabel", "dcterms:source"],
-    few=True,
-)
+Q_COOPERATIONS = _facts_query("cooperation-facts")
 
 _STRUCTURE = {
     # predicate: (kind, phrase from subject to object, phrase back)
@@ -252,30 +178,10 @@ _STRUCTURE = {
 #: With the subject's own sources, which those statements cite unless an rdf:Statement does: only
 #: the bodies these statements are about need them, not every body (a fifth of the rows of
 #: `Q_BODY_NAMES` at 10^6 triples).
-Q_STRUCTURE = (
-    _PREFIXES
-    + """SELECT ?subject ?property ?object ?source WHERE {
-  VALUES ?property { bkg:organOf bkg:establishedBy bkg:establishedUnder bkg:succeeds
-                     org:subOrganizationOf org:unitOf bkg:supervises bkg:actsOnBehalfOf }
-  ?subject ?property ?object .
-  OPTIONAL { ?subject dcterms:source ?source }
-}"""
-)
+Q_STRUCTURE = load_query(__file__, "structure-statements")
 
 #: rdf:Statements cite the source of one triple; for that triple they replace the resource's own.
-Q_STATEMENTS = (
-    _PREFIXES
-    + """SELECT ?subject ?property ?object ?source WHERE {
-  VALUES ?property { bkg:hasParty bkg:establishes bkg:establishedUnder org:member
-                     org:organization schema:organizer bkg:coOrganizer bkg:inProgramme
-                     bkg:meetingOf bkg:host schema:sponsor bkg:participantsFrom schema:attendee
-                     bkg:runBy bkg:partner bkg:channel bkg:organOf bkg:establishedBy
-                     bkg:succeeds org:subOrganizationOf org:unitOf bkg:supervises
-                     bkg:actsOnBehalfOf }
-  ?statement a rdf:Statement ; rdf:subject ?subject ; rdf:predicate ?property ;
-             rdf:object ?object ; dcterms:source ?source .
-}"""
-)
+Q_STATEMENTS = load_query(__file__, "statement-sources")
 
 # -- Dates ----------------------------------------------------------------------------------------
 
