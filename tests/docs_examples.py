@@ -85,7 +85,7 @@ def _server(example: Example) -> LiveServer:
     return servers.get(example.namespace.get("settings", {}))
 
 
-def _environment(example: Example, live: LiveServer) -> dict[str, str]:
+def _environment(live: LiveServer) -> dict[str, str]:
     venv_bin = str(ROOT / ".venv" / "bin")
     return {
         **os.environ,
@@ -101,7 +101,7 @@ def _shell(example: Example, script: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", PRELUDE + script.replace(DEFAULT_ORIGIN, live.url)],
         cwd=example.namespace["cwd"],
-        env=_environment(example, live),
+        env=_environment(live),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

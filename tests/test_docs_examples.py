@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,4 +50,3 @@ def test_ellipses_match_text_and_lines() -> None:
 def test_every_document_is_run() -> None:
     on_disk = {ROOT / "README.md", *(ROOT / "docs").rglob("*.md")}
     assert set(DOCUMENTS) == on_disk
-    assert os.path.isdir(ROOT / ".venv" / "bin")
