@@ -12,7 +12,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SERVER ?= gunicorn
 
-.PHONY: help install assets browser build validate stats queries lint format test bench serve clean
+.PHONY: help install assets browser build validate stats queries lint format test docs bench serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,15 +76,21 @@ test: install assets browser build lint ## Set up, lint, then run the whole test
 	status=$$?; echo "== make test: the three passes took $$(( $$(date +%s) - started )) s (exit $$status) =="; \
 	exit $$status
 
-# Benchmarks (README "Benchmarks"): SIZES="real 1e4 …" chooses the data sets, QUICK=1 checks the
-# harness in minutes; a full run (not QUICK) also copies its tables into README.md.
+# The site is built from docs/ alone, offline (no fonts or scripts from elsewhere), and strictly: a
+# broken link, a missing anchor or a page left out of the navigation fails the build.
+docs: install ## Build the documentation site into var/site (strict, offline; open var/site/index.html)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	$(BIN)/python tests/docs_site.py var/site
+
+# Benchmarks (docs/operations/benchmarks.md): SIZES="real 1e4 …" chooses the data sets, QUICK=1
+# checks the harness in minutes; a full run (not QUICK) also copies its tables into that page.
 SIZES ?= real 1e4 graph5k 1e5 1e6
 bench: install assets browser ## Benchmarks vs bare Oxigraph and rdflib peers (SIZES=…, QUICK=1): bench/results/
 	@command -v wrk >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(QUICK),--quick,--update-readme) $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(QUICK),--quick,--update-docs) $(BENCH_ARGS)
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
 	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT) --server $(SERVER)

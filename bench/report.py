@@ -1,12 +1,13 @@
 """Write the benchmark's results: JSON, and Markdown tables with ratios and the issue's targets.
 
 bench/results/bench-<time>.json and .md hold one run; latest.json and latest.md are copies of the
-newest. `update_readme` copies the targets, summary and scaling tables between the
-`<!-- bench:begin -->` and `<!-- bench:end -->` markers of README.md's Benchmarks section.
+newest. `update_docs` copies the targets, summary and scaling tables between the
+`<!-- bench:begin -->` and `<!-- bench:end -->` markers of the documentation's Benchmarks page
+(docs/operations/benchmarks.md), and the scaling figure beside it, for `make docs` to publish.
 
 Re-render a stored run (after a change to the tables) without measuring again:
 
-    .venv/bin/python bench/report.py bench/results/bench-<time>.json [--update-readme]
+    .venv/bin/python bench/report.py bench/results/bench-<time>.json [--update-docs]
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from typing import Any
 
 Row = dict[str, Any]
 PEERS = ("oxigraph", "rdflib-flask", "rdflib-endpoint")
-README_BEGIN = "<!-- bench:begin -->"
-README_END = "<!-- bench:end -->"
+DOCS_BEGIN = "<!-- bench:begin -->"
+DOCS_END = "<!-- bench:end -->"
+#: The page a full run writes its tables into, and the copy of the scaling figure it shows: the
+#: site is built from docs/ alone, so the figure cannot stay in bench/results/.
+DOCS_PAGE = Path("docs/operations/benchmarks.md")
+DOCS_FIGURE = Path("docs/operations/bench-scaling.svg")
 QUICK = "Quick run (1 run each, short load): it checks the harness, not the numbers. "
 
 
@@ -743,18 +748,20 @@ def write(folder: Path, stamp: str, meta: dict[str, Any], rows: Sequence[Row]) -
     return page
 
 
-def update_readme(readme: Path, latest: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
-    text = readme.read_text(encoding="utf-8")
-    if README_BEGIN not in text or README_END not in text:
-        raise RuntimeError(f"{readme} has no {README_BEGIN} … {README_END} markers")
-    before, rest = text.split(README_BEGIN, 1)
-    _, after = rest.split(README_END, 1)
+def update_docs(root: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
+    """Replace the tables between the markers of root/DOCS_PAGE, and its figure."""
+    page = root / DOCS_PAGE
+    text = page.read_text(encoding="utf-8")
+    if DOCS_BEGIN not in text or DOCS_END not in text:
+        raise RuntimeError(f"{page} has no {DOCS_BEGIN} … {DOCS_END} markers")
+    before, rest = text.split(DOCS_BEGIN, 1)
+    _, after = rest.split(DOCS_END, 1)
+    chart = scaling_svg(rows)
     block = "\n".join(
         [
-            README_BEGIN,
+            DOCS_BEGIN,
             f"Run of {meta['when']} ({meta['machine']}, medians of {meta['runs']} run(s); "
-            f"every table, the per-metric and per-query times: "
-            f"[bench/results/latest.md](bench/results/latest.md)).",
+            f"every table, the per-metric and per-query times: `bench/results/latest.md`).",
             "",
             engines_note(meta, rows),
             "",
@@ -764,14 +771,16 @@ def update_readme(readme: Path, latest: Path, rows: Sequence[Row], meta: dict[st
             "",
             scaling_table(rows),
             *(
-                ["", "![Seconds per operation against triples](bench/results/latest-scaling.svg)"]
-                if scaling_svg(rows)
+                ["", f"![Seconds per operation against triples]({DOCS_FIGURE.name})"]
+                if chart
                 else []
             ),
-            README_END,
+            DOCS_END,
         ]
     )
-    readme.write_text(before + block + after, encoding="utf-8")
+    page.write_text(before + block + after, encoding="utf-8")
+    if chart:
+        (root / DOCS_FIGURE).write_text(chart, encoding="utf-8")
 
 
 def main() -> int:
@@ -779,15 +788,14 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description="Re-render a stored benchmark run.")
     parser.add_argument("json", type=Path, help="bench/results/bench-<time>.json")
-    parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     stored = json.loads(args.json.read_text(encoding="utf-8"))
     meta, rows = stored["meta"], stored["rows"]
     folder = args.json.parent
     print(write(folder, meta["when"], meta, rows))
-    if args.update_readme:
-        root = Path(__file__).resolve().parent.parent
-        update_readme(root / "README.md", folder / "latest.md", rows, meta)
+    if args.update_docs:
+        update_docs(Path(__file__).resolve().parent.parent, rows, meta)
     return 0
 
 

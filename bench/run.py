@@ -708,9 +708,9 @@ def main() -> int:
         "--allow-huge", action="store_true", help=f"allow sizes above {HUGE:,} triples"
     )
     parser.add_argument(
-        "--update-readme",
+        "--update-docs",
         action="store_true",
-        help="copy the summary and scaling tables into README.md's Benchmarks section",
+        help="copy the summary and scaling tables into docs/operations/benchmarks.md",
     )
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
@@ -754,8 +754,8 @@ def main() -> int:
             log(f"{rows[-1]['dataset']}: done; results in {RESULTS}/bench-{stamp}.md")
     summary = report.write(RESULTS, stamp, meta, rows)
     print(summary)
-    if args.update_readme:
-        report.update_readme(ROOT / "README.md", RESULTS / "latest.md", rows, meta)
+    if args.update_docs:
+        report.update_docs(ROOT, rows, meta)
     return 0
 
 

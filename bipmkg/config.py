@@ -2,8 +2,9 @@
 
 Two tables: `ENVIRONMENT`, what the command line, the build and the server front read from the
 environment (read here, by the functions below), and `WEB_SETTINGS`, what the web app reads
-(`create_app` takes each as `BIPMKG_<NAME>` into its config). The README lists every one; a test
-checks that no `BIPMKG_*` name is used in the code without being declared here.
+(`create_app` takes each as `BIPMKG_<NAME>` into its config). docs/reference/settings.md lists
+every one with its default; tests/test_docs.py checks that, and that no `BIPMKG_*` name is used
+in the code without being declared here.
 
 Defaults are the project's own folders; `BIPMKG_ONTOLOGY_DIR` and `BIPMKG_DATA_DIR` point the CLI
 at other copies (a curator's working tree, a test fixture) without code changes.

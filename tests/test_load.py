@@ -6,7 +6,7 @@ answer is a 2xx, in both phases; every runaway query ends with 503 (at its deadl
 worker's memory limit), never anything else; /healthz answers every probe, and never as late as a
 query deadline (it does not wait on the query engine); the server is up and ready afterwards.
 
-Speed is reported, not asserted (the machine is shared; see README "Load and hostile input"):
+Speed is reported, not asserted (the machine is shared; docs/operations/scale.md, "Load"):
 p50/p99/throughput per kind with and without the runaway client, the ratio of the p99s of pages
 and lookups, and the probes' latency are printed and written to load-report.json in the test's
 temporary folder.
