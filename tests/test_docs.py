@@ -54,7 +54,11 @@ def test_every_web_setting_has_its_default_in_the_reference() -> None:
 
 def test_every_format_is_in_the_reference() -> None:
     for fmt in FORMATS:
-        row = f"| `{fmt.name}` | `{fmt.media_type}` | `.{fmt.extension}` | {fmt.kind} |"
+        also = ", ".join(f"`{alias}`" for alias in fmt.aliases) or "—"
+        row = (
+            f"| `{fmt.name}` | `{fmt.media_type}` | {also} | `.{fmt.extension}` "
+            f"| {', '.join(fmt.kinds)} |"
+        )
         assert row in FORMATS_PAGE, f"{row} missing from docs/reference/formats.md"
 
 
