@@ -52,3 +52,15 @@ def test_cli_stats_json() -> None:
     assert payload["entities"] > 100
     assert payload["with_source"]["percent"] == 100.0
     assert {"count", "total", "percent"} <= set(payload["with_french_label"])
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    # `bipmkg queries | head`: the pipe's reader is gone before the listing is written.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bipmkg", "queries"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(60) == 0, errors
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors

@@ -222,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BipmkgError as exc:
         print(f"bipmkg: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader stopped early (`bipmkg queries | head`): not an error of ours. Python would
+        # print a traceback when it flushes stdout at exit; point stdout at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
