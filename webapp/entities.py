@@ -17,6 +17,7 @@ from rdflib import Graph
 from bipmkg.linked_data.describe import Description, describe, describe_query
 from bipmkg.linked_data.dumps import compact_jsonld
 from bipmkg.linked_data.sections import read_sections
+from bipmkg.query.request import QueryRequest
 from bipmkg.rdf.formats import Format, find_format, formats_for
 from bipmkg.rdf.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
 
@@ -62,7 +63,7 @@ def ontology(suffix: str | None = None) -> Response:
         "CONSTRUCT { ?s ?p ?o } "
         "WHERE { GRAPH <https://w3id.org/bipmkg/graph/ontology> { ?s ?p ?o } }"
     )
-    return _rdf_response(kg.engine.run(query, fmt="ntriples", row_cap=None).body, fmt)
+    return _rdf_response(kg.engine.run(QueryRequest(query, fmt="ntriples", row_cap=None)).body, fmt)
 
 
 @bp.get("/id/<kind>/")
@@ -146,7 +147,7 @@ def _represent(iri: str, suffix: str | None) -> Response:
     fmt = _negotiate(SUFFIXES.get(suffix or ""))
     kg = get_kg()
     if fmt is not None:
-        body = kg.engine.run(describe_query(iri), fmt="ntriples", row_cap=None).body
+        body = kg.engine.run(QueryRequest(describe_query(iri), fmt="ntriples", row_cap=None)).body
         if not body.strip():
             return _missing_rdf(iri, fmt)
         return _rdf_response(body, fmt)

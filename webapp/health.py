@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from bipmkg.query.request import QueryRequest
+
 from .kg import get_kg
 
 bp = Blueprint("health", __name__)
@@ -18,5 +20,5 @@ def healthz() -> Response:
 def readyz() -> Response | tuple[Response, int]:
     kg = get_kg()
     # Past the answer cache: readiness is whether the engine answers now.
-    result = kg.engine.inner.run("ASK { ?s ?p ?o }", fmt="json", timeout_s=2.0)
+    result = kg.engine.inner.run(QueryRequest("ASK { ?s ?p ?o }", fmt="json", timeout_s=2.0))
     return jsonify(status="ready", graphs=len(kg.graphs), answered_in_s=round(result.elapsed_s, 4))

@@ -35,6 +35,7 @@ from bipmkg.errors import (
     RemoteError,
 )
 from bipmkg.query.engine import EngineResult, encode_answer
+from bipmkg.query.request import QueryRequest
 
 if TYPE_CHECKING:
     import urllib3
@@ -316,41 +317,32 @@ class RemoteEngine:
         self.row_cap = row_cap
         self._slots = threading.BoundedSemaphore(self.workers)
 
-    def run(
-        self,
-        text: str,
-        *,
-        fmt: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout_s: float | None = None,
-        row_cap: int | None = -1,
-    ) -> EngineResult:
-        deadline = timeout_s if timeout_s is not None else self.timeout_s
+    def run(self, request: QueryRequest) -> EngineResult:
+        deadline = request.deadline(self.timeout_s)
         if not self._slots.acquire(timeout=deadline):
             raise EngineBusy(
                 f"all {self.workers} remote query slots stayed busy for {deadline:g} s; "
                 "try again shortly"
             )
         started = time.monotonic()
+        # As on the embedded store, the app's own queries (row_cap None) have no byte cap.
+        request = request.capped(row_cap=self.row_cap, byte_cap=self.max_bytes)
+        max_bytes = request.byte_cap
         try:
             # As on the embedded store: the default graph is the union of the built graphs,
             # and GRAPH ranges over them, unless the request names its own dataset.
-            default = list(default_graphs or self.graphs)
-            named = list(named_graphs or self.graphs)
-            # As on the embedded store, the app's own queries (row_cap None) have no byte cap.
-            max_bytes = None if row_cap is None else self.max_bytes
             reply = self.client.query(
-                text,
-                default_graphs=default,
-                named_graphs=named,
+                request.text,
+                default_graphs=request.default_graphs or self.graphs,
+                named_graphs=request.named_graphs or self.graphs,
                 timeout_s=deadline,
                 max_bytes=None if max_bytes is None else 2 * max_bytes + 65_536,
             )
             answer = _parse_reply(reply)
-            cap = self.row_cap if row_cap == -1 else row_cap
             try:
-                encoded = encode_answer(answer, fmt, cap, max_bytes, cut=reply.cut)
+                encoded = encode_answer(
+                    answer, request.fmt, request.row_cap, max_bytes, cut=reply.cut
+                )
             except SyntaxError as exc:  # the results are parsed as they are encoded
                 raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
         finally:
