@@ -22,12 +22,15 @@ from bipmkg.store.adapters import EngineSelector
 from bipmkg.store.backends import backend_of
 from bipmkg.store.kept_answers import CachingEngine
 from bipmkg.store.manifest import MANIFEST, read_manifest, recover_store
+from bipmkg.store.single_flight import SingleFlightCache
 from bipmkg.store.workers import EngineSettings
 
 from .limits import ClientLimits
 from .replay import AnswerReplay
 
 T = TypeVar("T")
+#: More than the names `cached` is called with (a handful), so none is ever dropped.
+_VALUES_KEPT = 64
 
 
 @dataclass
@@ -36,7 +39,10 @@ class KnowledgeGraph:
     engine: CachingEngine
     graphs: tuple[str, ...]
     manifest_mtime: int = 0
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: Values computed once per build of the store, once too when first asked by many requests.
+    cache: SingleFlightCache[str, Any] = field(
+        default_factory=lambda: SingleFlightCache(max_weight=_VALUES_KEPT)
+    )
 
     @property
     def selector(self) -> EngineSelector:
@@ -44,9 +50,7 @@ class KnowledgeGraph:
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per build of the store (labels, search index, counts)."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return cast(T, self.cache[key])
+        return cast(T, self.cache.get(key, compute))
 
     def refresh(self) -> None:
         """Re-read the manifest and restart the workers after the store was rebuilt."""

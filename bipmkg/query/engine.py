@@ -21,6 +21,18 @@ class EngineResult:
     cached: bool = False  # kept from an earlier evaluation on the same build of the store
     truncated_by: str = ""  # when truncated: "rows" (the row cap) or "bytes" (the byte cap)
 
+    @classmethod
+    def of(cls, encoded: dict[str, Any], *, elapsed_s: float) -> EngineResult:
+        """The result of an answer `encode_answer` wrote (sent as it is by a query worker)."""
+        return cls(
+            body=encoded["body"],
+            form=encoded["form"],
+            rows=encoded["rows"],
+            truncated=encoded["truncated"],
+            elapsed_s=elapsed_s,
+            truncated_by=encoded.get("truncated_by", ""),
+        )
+
 
 class Engine(Protocol):
     """What the web app queries: the worker-process engine or a remote SPARQL server."""

@@ -353,14 +353,7 @@ class RemoteEngine:
                 raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
         finally:
             self._slots.release()
-        return EngineResult(
-            body=encoded["body"],
-            form=encoded["form"],
-            rows=encoded["rows"],
-            truncated=encoded["truncated"],
-            elapsed_s=time.monotonic() - started,
-            truncated_by=encoded["truncated_by"],
-        )
+        return EngineResult.of(encoded, elapsed_s=time.monotonic() - started)
 
     def reload(self, graphs: Sequence[str] | None = None) -> None:
         """Nothing to restart: the next request sees the server as it is now."""

@@ -1,7 +1,8 @@
 """A thread-safe least-recently-used cache in which each value is computed once (single flight).
 
-Used for the answers kept per build of the store (`bipmkg.store.kept_answers`) and for the
-network views of the web app (`webapp.network`). Threads asking for a value that is being
+Used for the answers kept per build of the store (`bipmkg.store.kept_answers`), the network
+views of the web app (`webapp.network`) and its other values computed once per build
+(`webapp.kg`: labels, the search index, counts, the dumps). Threads asking for a value that is being
 computed wait for that computation and share its value or its error: a burst of identical first
 requests costs one evaluation, not one per thread. What is kept is bounded by a total weight
 (entries, or bytes of answers) and least recently used entries go first; `clear` forgets

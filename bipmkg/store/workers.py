@@ -247,14 +247,7 @@ class QueryEngine:
             raise QueryAborted(payload)
         if status == "error":
             raise QueryError(f"the query could not be evaluated: {payload}")
-        return EngineResult(
-            body=payload["body"],
-            form=payload["form"],
-            rows=payload["rows"],
-            truncated=payload["truncated"],
-            elapsed_s=time.monotonic() - started,
-            truncated_by=payload.get("truncated_by", ""),
-        )
+        return EngineResult.of(payload, elapsed_s=time.monotonic() - started)
 
     @property
     def recycled(self) -> int:
