@@ -17,15 +17,14 @@ import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from bipmkg import __version__, config
-from bipmkg.errors import BipmkgError, StoreError, ValidationFailed
-from bipmkg.rdf.formats import format_named
-from bipmkg.store.backends import _recorded_endpoint, store_backend_of
+from bipmkg.errors import StoreError, ValidationFailed
+from bipmkg.store.backends import BACKENDS, Staged, backend_named, store_backend_of
 from bipmkg.store.manifest import (
     MANIFEST,
     StoredGraph,
@@ -35,7 +34,6 @@ from bipmkg.store.manifest import (
     read_manifest,
     recover_store,
 )
-from bipmkg.store.remote import Endpoint, RemoteClient, endpoint_from_env
 
 
 @dataclass(frozen=True)
@@ -77,15 +75,18 @@ def build_store(
     target = Path(store_dir or config.store_dir())
     recover_store(target)
     current = read_manifest(target)
-    chosen = backend or config.store_backend(default=store_backend_of(target))
-    endpoint = endpoint_from_env(_recorded_endpoint(current)) if chosen == "remote" else None
+    chosen = backend or config.store_backend(
+        default=store_backend_of(target), choices=tuple(BACKENDS)
+    )
+    writer = backend_named(chosen)
+    endpoint = writer.endpoint(current)
     inputs = input_paths(data, with_ontology=True)
     fingerprint = _fingerprint(inputs, chosen, endpoint)
     if (
         not force
         and current is not None
         and current.get("fingerprint") == fingerprint
-        and (endpoint is None or _remote_intact(endpoint, current))
+        and writer.intact(current)
     ):
         return BuildResult(target, False, _graphs_from(current), chosen)
 
@@ -111,24 +112,14 @@ def build_store(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f"{target.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    if chosen == "embedded":
-        store = ox.Store(str(staging))
-        _load_inputs(store, inputs, graphs)
-        graphs.append(_add_metrics(store)[0])
-        store.flush()
-        del store  # release RocksDB's lock before the directory moves
-    else:
-        staging.mkdir(parents=True)
-        store = ox.Store()
-        _load_inputs(store, inputs, graphs)
-        metrics, metrics_data = _add_metrics(store)
-        del store
-        if chosen == "memory":
-            graphs = _snapshot(staging, inputs, graphs, metrics, metrics_data)
-        else:
-            assert endpoint is not None
-            graphs.append(metrics)
-            _upload(endpoint, inputs, graphs, metrics_data, current, force=force)
+    store = writer.staging(staging)
+    _load_inputs(store, inputs, graphs)
+    metrics, metrics_data = _add_metrics(store)
+    staged = Staged(
+        staging, store, tuple(inputs), tuple(graphs), metrics, metrics_data, current, force
+    )
+    graphs = writer.write(staged)
+    del store, staged  # an embedded store's RocksDB lock goes before the directory moves
     manifest: dict[str, object] = {
         "version": __version__,
         "fingerprint": fingerprint,
@@ -169,74 +160,3 @@ def _add_metrics(store: ox.Store) -> tuple[StoredGraph, bytes]:
         ),
         data,
     )
-
-
-def _snapshot(
-    staging: Path,
-    inputs: Sequence[Path],
-    graphs: Sequence[StoredGraph],
-    metrics: StoredGraph,
-    metrics_data: bytes,
-) -> list[StoredGraph]:
-    """A memory store's folder: a copy of every input and the metrics, loaded at each start."""
-    folder = staging / "graphs"
-    folder.mkdir()
-    kept = []
-    for index, (path, graph) in enumerate(zip(inputs, graphs, strict=True)):
-        name = f"{index:03d}-{path.name}"
-        shutil.copyfile(path, folder / name)
-        kept.append(replace(graph, file=name))
-    (folder / "metrics.nt").write_bytes(metrics_data)
-    kept.append(replace(metrics, file="metrics.nt"))
-    return kept
-
-
-def _upload(
-    endpoint: Endpoint,
-    inputs: Sequence[Path],
-    graphs: Sequence[StoredGraph],
-    metrics_data: bytes,
-    current: dict[str, object] | None,
-    *,
-    force: bool,
-) -> None:
-    """Replace on the remote server the graphs that changed; drop those no longer built."""
-    client = RemoteClient(endpoint)
-    try:
-        before: dict[str, str] = {}
-        if current is not None and current.get("endpoint") == endpoint.public() and not force:
-            if _remote_intact(endpoint, current, client):
-                before = {g.iri: g.sha256 for g in _graphs_from(current)}
-        uploads: dict[str, tuple[bytes, str]] = {}
-        for graph in graphs:
-            if before.get(graph.iri) == graph.sha256 and graph.sha256:
-                continue
-            if graph.path.startswith("("):
-                uploads[graph.iri] = (metrics_data, format_named("ntriples").media_type)
-            else:
-                uploads[graph.iri] = (
-                    Path(graph.path).read_bytes(),
-                    format_named("turtle").media_type,
-                )
-        built = {g.iri for g in graphs}
-        previous = [g.iri for g in _graphs_from(current)] if current is not None else []
-        client.replace_graphs(uploads, [iri for iri in previous if iri not in built])
-    finally:
-        client.close()
-
-
-def _remote_intact(
-    endpoint: Endpoint, manifest: dict[str, object], client: RemoteClient | None = None
-) -> bool:
-    """The remote still holds the last build (a server restarted in memory would not)."""
-    graphs = _graphs_from(manifest)
-    if manifest.get("backend") != "remote" or not graphs:
-        return False
-    own = client or RemoteClient(endpoint)
-    try:
-        return own.has_graph(graphs[-1].iri) and own.has_graph(graphs[0].iri)
-    except BipmkgError:
-        return False
-    finally:
-        if client is None:
-            own.close()

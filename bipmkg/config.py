@@ -13,7 +13,7 @@ at other copies (a curator's working tree, a test fixture) without code changes.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -218,25 +218,22 @@ def data_files() -> list[Path]:
     return sorted(data_dir().glob("*.ttl"))
 
 
-#: The store backends: Oxigraph on disk, Oxigraph in memory (loaded at start), a SPARQL server.
-BACKENDS: Final = ("embedded", "memory", "remote")
-
-
 def shacl_engine() -> str:
     """BIPMKG_SHACL_ENGINE, as set ("" if unset)."""
     return environment("SHACL_ENGINE")
 
 
-def store_backend(default: str = "embedded") -> str:
+def store_backend(default: str, *, choices: Sequence[str]) -> str:
     """Where `bipmkg build` puts the graph (`BIPMKG_STORE`); serving follows what was built.
 
-    Unset, a rebuild keeps the backend of the store it replaces (`default`).
+    Unset, a rebuild keeps the backend of the store it replaces (`default`). `choices` are the
+    backends' names, from their table (`bipmkg.store.backends.BACKENDS`).
     """
     chosen = environment("STORE").strip().lower() or default
-    if chosen not in BACKENDS:
+    if chosen not in choices:
         from bipmkg.errors import BipmkgError
 
-        raise BipmkgError(f"BIPMKG_STORE={chosen!r} is not one of {', '.join(BACKENDS)}")
+        raise BipmkgError(f"BIPMKG_STORE={chosen!r} is not one of {', '.join(choices)}")
     return chosen
 
 

@@ -1,5 +1,6 @@
 """Probes that see what a server does behind its answers: a TCP listener that counts the
-connections it receives, and an inotify watch that sees any process open or read a file."""
+connections it receives, an inotify watch that sees any process open or read a file, and threads
+released together (`at_once`) to ask the same thing at the same moment."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ctypes
 import os
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -63,3 +65,23 @@ class OpenWatch:
 
     def close(self) -> None:
         os.close(self.fd)
+
+
+def at_once(count: int, call: Callable[[int], object]) -> list[object]:
+    """`call(i)` in `count` threads released together; each thread's answer or exception."""
+    barrier = threading.Barrier(count)
+    outcomes: list[object] = [None] * count
+
+    def one(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = call(i)
+        except Exception as exc:  # noqa: BLE001 - the exception is the outcome under test
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return outcomes

@@ -27,9 +27,9 @@ from bipmkg.build import build_store
 from bipmkg.errors import RemoteError
 from bipmkg.query.examples import list_queries
 from bipmkg.store.adapters import EngineSelector, StoreSelector
-from bipmkg.store.backends import endpoint_of, open_store
+from bipmkg.store.backends import open_store
 from bipmkg.store.manifest import read_manifest
-from bipmkg.store.remote import RemoteEngine, endpoint_from_env
+from bipmkg.store.remote import RemoteEngine, endpoint_from_env, endpoint_of
 from bipmkg.store.workers import EngineSettings, QueryEngine
 
 DATA = Path(__file__).parent / "data"

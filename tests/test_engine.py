@@ -11,6 +11,7 @@ import pytest
 
 from bipmkg.build import build_store
 from bipmkg.errors import QueryAborted, QueryError, QueryTimeout
+from bipmkg.query.request import QueryRequest
 from bipmkg.store.workers import EngineSettings, QueryEngine
 
 PRODUCT_SORT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d ?f LIMIT 1"
@@ -35,23 +36,25 @@ def test_a_worker_that_cannot_open_the_store_is_a_clear_error(store: Path) -> No
 
 def test_memory_limit_ends_the_query_and_the_engine_goes_on(engine: QueryEngine) -> None:
     with pytest.raises(QueryAborted, match="memory limit"):
-        engine.run(PRODUCT_SORT, fmt="json")
-    assert engine.run("ASK { ?s ?p ?o }", fmt="json").body.endswith(b"true}")
+        engine.run(QueryRequest(PRODUCT_SORT, fmt="json"))
+    assert engine.run(QueryRequest("ASK { ?s ?p ?o }", fmt="json")).body.endswith(b"true}")
 
 
 def test_deadline_ends_the_query_and_the_engine_goes_on(engine: QueryEngine) -> None:
     with pytest.raises(QueryTimeout, match="1 s limit"):
         engine.run(
-            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-            fmt="json",
-            timeout_s=1,
+            QueryRequest(
+                "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                fmt="json",
+                timeout_s=1,
+            )
         )
-    assert engine.run("ASK { ?s ?p ?o }", fmt="json").rows == 1
+    assert engine.run(QueryRequest("ASK { ?s ?p ?o }", fmt="json")).rows == 1
 
 
 def test_syntax_error_reports_the_position(engine: QueryEngine) -> None:
     with pytest.raises(QueryError, match=r"malformed query: error at 1:"):
-        engine.run("SELECT ?s WHERE { ?s ?p }", fmt="json")
+        engine.run(QueryRequest("SELECT ?s WHERE { ?s ?p }", fmt="json"))
 
 
 def test_build_is_skipped_when_nothing_changed(store: Path) -> None:
@@ -94,13 +97,13 @@ def test_a_worker_whose_memory_grew_is_replaced_after_its_answer(store: Path) ->
     pool = QueryEngine(EngineSettings(store, workers=1, timeout_s=30, recycle_mb=1))
     try:
         (first,) = _worker_pids() - others
-        answer = pool.run(EVERY_TRIPLE, fmt="json", row_cap=None)
+        answer = pool.run(QueryRequest(EVERY_TRIPLE, fmt="json", row_cap=None))
         assert answer.rows > 5000  # the answer is whole: recycling comes after it
         assert pool.recycled == 1
         # Its successor alone is left: the grown worker was stopped and waited for (no zombie).
         assert _wait_for(lambda: len(_worker_pids() - others - {first}) == 1)
         assert _wait_for(lambda: first not in _worker_pids())
-        assert pool.run("ASK { ?s ?p ?o }", fmt="json").body.endswith(b"true}")
+        assert pool.run(QueryRequest("ASK { ?s ?p ?o }", fmt="json")).body.endswith(b"true}")
     finally:
         pool.close()
 
@@ -110,9 +113,9 @@ def test_recycling_is_off_at_zero_and_small_answers_never_trigger_it(store: Path
     default = QueryEngine(EngineSettings(store, workers=1, timeout_s=30))
     try:
         before = _worker_pids()
-        never.run(EVERY_TRIPLE, fmt="json", row_cap=None)
+        never.run(QueryRequest(EVERY_TRIPLE, fmt="json", row_cap=None))
         for n in range(20):
-            default.run(f"ASK {{ ?s ?p {n} }}", fmt="json")
+            default.run(QueryRequest(f"ASK {{ ?s ?p {n} }}", fmt="json"))
         assert (never.recycled, default.recycled) == (0, 0)
         assert _worker_pids() == before
     finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from live import BACKEND, SERVER, Answer, LiveServer, build, http, start_server
 
+from bipmkg.query.request import QueryRequest
 from bipmkg.query.safety import MAX_DEPTH, MAX_OPERATORS
 from bipmkg.store.workers import EngineSettings, QueryEngine
 
@@ -292,10 +293,10 @@ def test_a_worker_parses_deep_and_long_queries_without_crashing(hostile: LiveSer
     # nested groups or 3,000 BINDs overflowed it and killed the worker (503 "worker failed").
     engine = QueryEngine(EngineSettings(hostile.store_dir, workers=1, timeout_s=30))
     try:
-        deep = engine.run(nested_groups(5000)[0], fmt="json")
+        deep = engine.run(QueryRequest(nested_groups(5000)[0], fmt="json"))
         assert deep.rows == 1
         binds = " ".join(f"BIND({i} AS ?v{i})" for i in range(3000))
-        chain = engine.run(f"SELECT ?v2999 WHERE {{ {binds} }}", fmt="csv")
+        chain = engine.run(QueryRequest(f"SELECT ?v2999 WHERE {{ {binds} }}", fmt="csv"))
         assert chain.body.decode().split() == ["v2999", "2999"]
     finally:
         engine.close()

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 from live import BACKEND, Answer, LiveServer, build, http
+from probes import at_once
 
 from bipmkg.errors import QueryTimeout
 from bipmkg.query.engine import EngineResult
+from bipmkg.query.request import QueryRequest
 from bipmkg.store.kept_answers import CachingEngine, answer_key, is_volatile
 from bipmkg.store.workers import EngineSettings, QueryEngine
 from webapp.replay import AnswerReplay
@@ -93,26 +95,6 @@ def test_refused_queries_are_refused_each_time(server: LiveServer) -> None:
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d }"
 
 
-def at_once(count: int, call: Callable[[int], Answer | EngineResult]) -> list[object]:
-    """`call(i)` in `count` threads released together; each thread's answer or exception."""
-    barrier = threading.Barrier(count)
-    outcomes: list[object] = [None] * count
-
-    def one(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = call(i)
-        except Exception as exc:  # noqa: BLE001 - the exception is the outcome under test
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return outcomes
-
-
 def test_identical_queries_arriving_together_are_evaluated_once(server: LiveServer) -> None:
     # Over a remote store nothing is shared, and four joins this slow at once outrun the deadline.
     query = (SLOW if KEPT else COUNT) + " # single flight over HTTP"
@@ -127,20 +109,29 @@ def test_identical_queries_arriving_together_are_evaluated_once(server: LiveServ
         assert caches == ["miss"] * 4
 
 
+def as_json(text: str, **options: Any) -> QueryRequest:
+    return QueryRequest(text, fmt="json", **options)
+
+
 def test_volatility_and_keys() -> None:
     assert is_volatile("SELECT (rand() AS ?r) {}") and is_volatile("SELECT (NOW () AS ?t) {}")
     assert is_volatile("CONSTRUCT { ?s <urn:p> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }")
     assert not is_volatile("SELECT ?brand WHERE { ?s <urn:brand> ?brand }")
-    base = {"fmt": "json", "default_graphs": [], "named_graphs": [], "row_cap": 10}
-    key = answer_key("ASK {}", **base)
-    assert key == answer_key("ASK {}", **base)
-    assert key != answer_key("ASK {}", **{**base, "fmt": "csv"})
-    assert key != answer_key("ASK {}", **{**base, "row_cap": 11})
-    assert key != answer_key("ASK {}", **{**base, "default_graphs": ["urn:g"]})
+    base: dict[str, Any] = {"fmt": "json", "default_graphs": (), "named_graphs": (), "row_cap": 10}
+
+    def key_of(**changes: Any) -> str:
+        return answer_key(QueryRequest("ASK {}", **{**base, **changes}))
+
+    key = key_of()
+    assert key == key_of()
+    assert key != key_of(fmt="csv")
+    assert key != key_of(row_cap=11)
+    assert key != key_of(default_graphs=("urn:g",))
     # A graph moved from the default to the named graphs is another dataset.
-    assert answer_key("ASK {}", **{**base, "default_graphs": ["urn:g"]}) != answer_key(
-        "ASK {}", **{**base, "named_graphs": ["urn:g"]}
-    )
+    assert key_of(default_graphs=("urn:g",)) != key_of(named_graphs=("urn:g",))
+    # So is another byte cap, and the same request's key does not depend on its deadline.
+    assert key != key_of(byte_cap=1000)
+    assert key == key_of(timeout_s=3)
 
 
 @pytest.fixture(scope="module")
@@ -161,39 +152,39 @@ def label_query(n: int) -> str:
 
 
 def test_budget_drops_least_recently_used_and_skips_large_answers(engine: QueryEngine) -> None:
-    probe = engine.run(label_query(5), fmt="json")
+    probe = engine.run(as_json(label_query(5)))
     budget = 16 * len(probe.body) + 100  # room for the 5-row answer (1/16 of it per answer)
     cache = CachingEngine(engine, max_bytes=budget, row_cap=10_000)
     small = [label_query(n) for n in (1, 2, 3)]
     for query in small:
-        assert not cache.run(query, fmt="json").cached
-    assert all(cache.run(query, fmt="json").cached for query in small)
+        assert not cache.run(as_json(query)).cached
+    assert all(cache.run(as_json(query)).cached for query in small)
     big = label_query(200)
-    cache.run(big, fmt="json")
-    assert not cache.run(big, fmt="json").cached  # larger than a sixteenth: never kept
+    cache.run(as_json(big))
+    assert not cache.run(as_json(big)).cached  # larger than a sixteenth: never kept
     # Fill the budget with other answers: the least recently used go first.
-    fillers = 3 * budget // len(cache.run(label_query(1), fmt="json").body)
+    fillers = 3 * budget // len(cache.run(as_json(label_query(1))).body)
     for n in range(fillers):
-        cache.run(label_query(1) + f" # filler {n}", fmt="json")
+        cache.run(as_json(label_query(1) + f" # filler {n}"))
     stats = cache.stats()
     assert stats.bytes <= budget and stats.entries < fillers / 2
-    assert not cache.run(small[0], fmt="json").cached
+    assert not cache.run(as_json(small[0])).cached
 
 
 def test_reload_forgets_and_an_answer_begun_before_it_is_not_kept(engine: QueryEngine) -> None:
     cache = CachingEngine(engine, max_bytes=1 << 20, row_cap=10_000)
     query = label_query(7)
-    cache.run(query, fmt="json")
-    assert cache.run(query, fmt="json").cached
+    cache.run(as_json(query))
+    assert cache.run(as_json(query)).cached
     cache.reload()
-    assert not cache.run(query, fmt="json").cached
+    assert not cache.run(as_json(query)).cached
 
     # A slow query in flight while the store is reloaded must not be kept afterwards.
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d } # in flight"
     done = threading.Event()
 
     def evaluate() -> None:
-        cache.run(slow, fmt="json", timeout_s=30)
+        cache.run(as_json(slow, timeout_s=30))
         done.set()
 
     worker = threading.Thread(target=evaluate)
@@ -203,12 +194,12 @@ def test_reload_forgets_and_an_answer_begun_before_it_is_not_kept(engine: QueryE
     cache.clear()  # what reload does first, while the answer is being computed
     worker.join(60)
     assert done.is_set()
-    assert not cache.run(slow, fmt="json", timeout_s=30).cached
+    assert not cache.run(as_json(slow, timeout_s=30)).cached
 
 
 def test_single_flight_shares_answers_and_errors_but_not_deadlines(engine: QueryEngine) -> None:
     cache = CachingEngine(engine, max_bytes=1 << 20, row_cap=10_000)
-    results = at_once(5, lambda _: cache.run(SLOW + " # shared", fmt="json", timeout_s=30))
+    results = at_once(5, lambda _: cache.run(as_json(SLOW + " # shared", timeout_s=30)))
     assert all(isinstance(r, EngineResult) for r in results), results
     assert len({r.body for r in results if isinstance(r, EngineResult)}) == 1
     assert sorted(r.cached for r in results if isinstance(r, EngineResult)) == [False] + [True] * 4
@@ -217,22 +208,22 @@ def test_single_flight_shares_answers_and_errors_but_not_deadlines(engine: Query
 
     # A request allowed another time limit evaluates on its own.
     text = SLOW + " # other deadlines"
-    at_once(2, lambda i: cache.run(text, fmt="json", timeout_s=30 + i))
+    at_once(2, lambda i: cache.run(as_json(text, timeout_s=30 + i)))
     assert cache.stats().misses == 3
 
     # The evaluation's error is every waiter's: one time-out, not three.
-    failed = at_once(3, lambda _: cache.run(SLOW + " # too slow", fmt="json", timeout_s=0.05))
+    failed = at_once(3, lambda _: cache.run(as_json(SLOW + " # too slow", timeout_s=0.05)))
     assert all(isinstance(f, QueryTimeout) for f in failed), failed
     after = cache.stats()
     assert (after.misses, after.shared) == (4, 6)
-    assert not cache.run(label_query(2), fmt="json").cached  # the engine still answers
+    assert not cache.run(as_json(label_query(2))).cached  # the engine still answers
 
 
 def test_off_when_the_budget_is_zero(engine: QueryEngine) -> None:
     cache = CachingEngine(engine, max_bytes=0, row_cap=10_000)
     for _ in range(2):
-        assert not cache.run(label_query(3), fmt="json").cached
-    assert cache.key(label_query(3), fmt="json") is None
+        assert not cache.run(as_json(label_query(3))).cached
+    assert cache.key(as_json(label_query(3))) is None
 
 
 # -- Replayed answers (webapp.replay) -------------------------------------------------------------

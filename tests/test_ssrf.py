@@ -27,6 +27,7 @@ from spellings import CORPUS, load_corpus, render
 
 from bipmkg.curation.update import UpdateLimits, check_update, evaluate_confined
 from bipmkg.errors import BipmkgError, QueryError
+from bipmkg.query.request import QueryRequest
 from bipmkg.query.safety import check_query
 from bipmkg.rdf.files import graph_iri
 from bipmkg.store.workers import EngineSettings, QueryEngine
@@ -105,7 +106,7 @@ def test_query_workers_reach_nothing_whatever_the_text(
         assert "seccomp" in engine.confinement and "Landlock" in engine.confinement
         for text in load_corpus("query", listener=listener.url, sentinel=path):
             try:
-                engine.run(text, fmt="json")
+                engine.run(QueryRequest(text, fmt="json"))
             except BipmkgError:
                 pass  # an error is fine; reaching out is not
     finally:
@@ -125,7 +126,10 @@ def test_an_unconfined_worker_does_reach_out(listener: Listener, tmp_path: Path)
         assert engine.confinement == ""
         with pytest.raises(BipmkgError):
             engine.run(
-                f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}", fmt="json"
+                QueryRequest(
+                    f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}",
+                    fmt="json",
+                )
             )
     finally:
         engine.close()

@@ -18,6 +18,7 @@ from bipmkg.linked_data.describe import Description, describe, describe_query
 from bipmkg.linked_data.dumps import compact_jsonld
 from bipmkg.linked_data.sections import read_sections
 from bipmkg.query.files import load_query
+from bipmkg.query.request import QueryRequest
 from bipmkg.rdf.formats import Format, formats_for
 from bipmkg.rdf.namespaces import ID_BASE, KINDS, ONTOLOGY_IRI, instance_iri
 
@@ -66,8 +67,8 @@ def ontology(suffix: str | None = None) -> Response:
                 mimetype=HTML,
             )
         )
-    query = _ONTOLOGY_GRAPH
-    return _rdf_response(kg.engine.run(query, fmt="ntriples", row_cap=None).body, fmt)
+    request = QueryRequest(_ONTOLOGY_GRAPH, fmt="ntriples", row_cap=None)
+    return _rdf_response(kg.engine.run(request).body, fmt)
 
 
 @bp.get("/id/<kind>/")
@@ -120,7 +121,7 @@ def _represent(iri: str, suffix: str | None) -> Response:
     fmt = _negotiate(SUFFIXES.get(suffix or ""))
     kg = get_kg()
     if fmt is not None:
-        body = kg.engine.run(describe_query(iri), fmt="ntriples", row_cap=None).body
+        body = kg.engine.run(QueryRequest(describe_query(iri), fmt="ntriples", row_cap=None)).body
         if not body.strip():
             return _missing_rdf(iri, fmt)
         return _rdf_response(body, fmt)

@@ -18,18 +18,19 @@ from flask import Flask, current_app
 
 from bipmkg import config
 from bipmkg.errors import QueryAborted, RemoteError, StoreError
-from bipmkg.query.engine import Engine
 from bipmkg.store.adapters import EngineSelector
-from bipmkg.store.backends import endpoint_of, store_backend_of
+from bipmkg.store.backends import backend_of
 from bipmkg.store.kept_answers import CachingEngine
 from bipmkg.store.manifest import MANIFEST, read_manifest, recover_store
-from bipmkg.store.remote import RemoteEngine
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.single_flight import SingleFlightCache
+from bipmkg.store.workers import EngineSettings
 
 from .limits import ClientLimits
 from .replay import AnswerReplay
 
 T = TypeVar("T")
+#: More than the names `cached` is called with (a handful), so none is ever dropped.
+_VALUES_KEPT = 64
 
 
 @dataclass
@@ -38,7 +39,10 @@ class KnowledgeGraph:
     engine: CachingEngine
     graphs: tuple[str, ...]
     manifest_mtime: int = 0
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: Values computed once per build of the store, once too when first asked by many requests.
+    cache: SingleFlightCache[str, Any] = field(
+        default_factory=lambda: SingleFlightCache(max_weight=_VALUES_KEPT)
+    )
 
     @property
     def selector(self) -> EngineSelector:
@@ -46,9 +50,7 @@ class KnowledgeGraph:
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per build of the store (labels, search index, counts)."""
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return cast(T, self.cache[key])
+        return cast(T, self.cache.get(key, compute))
 
     def refresh(self) -> None:
         """Re-read the manifest and restart the workers after the store was rebuilt."""
@@ -98,43 +100,33 @@ def init_app(app: Flask) -> None:
 
 
 def _open_engine(app: Flask, store_dir: Path, graphs: tuple[str, ...]) -> CachingEngine:
-    """Worker processes over an embedded or memory store; HTTP to a remote one.
+    """The engine of the store's backend: worker processes over an embedded or memory store,
+    HTTP to a remote one (`bipmkg.store.backends`).
 
-    Answers are kept per build (RESULT_CACHE_MB) when bipmkg owns the store; a remote server may
-    be written by other clients than bipmkg, so its answers are never kept.
+    Answers are kept per build (RESULT_CACHE_MB) where the backend keeps answers: where bipmkg
+    owns the store (a remote server may be written by other clients than bipmkg).
     """
     # /sparql's fair gate lets at most QUERY_WORKERS of its queries in at once (webapp.fairness);
     # the PAGE_WORKERS beyond them are therefore always there for the site's own queries.
     workers = int(app.config["QUERY_WORKERS"]) + max(0, int(app.config["PAGE_WORKERS"]))
-    timeout_s = float(app.config["QUERY_TIMEOUT_S"])
     row_cap = int(app.config["ROW_CAP"])
-    max_bytes = int(app.config["RESULT_MAX_BYTES"]) or None
+    settings = EngineSettings(
+        store_dir=store_dir,
+        max_bytes=int(app.config["RESULT_MAX_BYTES"]) or None,
+        workers=workers,
+        timeout_s=float(app.config["QUERY_TIMEOUT_S"]),
+        row_cap=row_cap,
+        memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
+        recycle_mb=int(app.config["WORKER_RECYCLE_MB"]),
+        sandbox=bool(int(app.config["WORKER_SANDBOX"])),
+    )
+    backend = backend_of(store_dir)
     cache_bytes = int(float(app.config["RESULT_CACHE_MB"]) * 1024 * 1024)
-    inner: Engine
-    if store_backend_of(store_dir) == "remote":
-        inner = RemoteEngine(
-            endpoint_of(store_dir),
-            graphs,
-            workers=workers,
-            timeout_s=timeout_s,
-            row_cap=row_cap,
-            max_bytes=max_bytes,
-        )
-        cache_bytes = 0
-    else:
-        inner = QueryEngine(
-            EngineSettings(
-                store_dir=store_dir,
-                max_bytes=max_bytes,
-                workers=workers,
-                timeout_s=timeout_s,
-                row_cap=row_cap,
-                memory_limit_mb=int(app.config["WORKER_MEMORY_MB"]),
-                recycle_mb=int(app.config["WORKER_RECYCLE_MB"]),
-                sandbox=bool(int(app.config["WORKER_SANDBOX"])),
-            )
-        )
-    return CachingEngine(inner, max_bytes=cache_bytes, row_cap=row_cap)
+    return CachingEngine(
+        backend.engine(store_dir, graphs, settings),
+        max_bytes=cache_bytes if backend.keeps_answers else 0,
+        row_cap=row_cap,
+    )
 
 
 def get_limits() -> ClientLimits:

@@ -12,23 +12,22 @@ Adapts bipmkg.network.projection, bipmkg.network.analysis and bipmkg.network.fil
 
 The projection is read through the query engine (the same workers and deadlines as /sparql) once
 per build of the store; each as-of view, its analysis and its /api/network answer are kept in small
-per-process LRUs keyed by the build, and computed once even when many requests ask at the same time.
+per-process LRUs keyed by the build (bipmkg.store.single_flight), and computed once even when many
+requests ask at the same time.
 Bad parameters answer 400 with what is wrong (NetworkQueryError is a QueryError).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bipmkg.errors import NetworkQueryError
 from bipmkg.rdf.formats import format_named
 from bipmkg.store.adapters import EngineSelector
+from bipmkg.store.single_flight import SingleFlightCache
 
 from .errors import HTTPError
 from .kg import get_kg
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
 
 bp = Blueprint("network", __name__)
 
-T = TypeVar("T")
 VIEWS_KEPT = 16  # as-of views (network + analysis) kept per process
 
 
@@ -55,52 +53,12 @@ class View:
     analysis: Analysis
 
 
-class _LRU:
-    """A small thread-safe least-recently-used cache that computes each value once.
-
-    Threads asking for a value being computed wait for it rather than compute it again: a burst
-    of first requests on a large graph would otherwise run the same analysis once per thread.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[object, ...], object] = OrderedDict()
-        self.lock = threading.Lock()
-        self.pending: dict[tuple[object, ...], threading.Lock] = {}
-
-    def _cached(self, key: tuple[object, ...]) -> tuple[bool, object]:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return True, self.items[key]
-        return False, None
-
-    def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-        found, value = self._cached(key)
-        if found:
-            return value  # type: ignore[return-value]
-        with self.lock:
-            flight = self.pending.setdefault(key, threading.Lock())
-        with flight:  # the first thread computes; the others wait, then read its value
-            found, value = self._cached(key)
-            if found:
-                return value  # type: ignore[return-value]
-            try:
-                computed = compute()
-            finally:
-                with self.lock:
-                    self.pending.pop(key, None)
-            with self.lock:
-                self.items[key] = computed
-                self.items.move_to_end(key)
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-            return computed
-
-
-_projections = _LRU(2)
-_views = _LRU(VIEWS_KEPT)
-_payloads = _LRU(VIEWS_KEPT)  # /api/network answers, encoded once per view
+# Computed once even when many first requests ask at the same time (bipmkg.store.single_flight):
+# a burst of them on a large graph would otherwise run the same analysis once per thread.
+_projections: SingleFlightCache[tuple[object, ...], Projection] = SingleFlightCache(max_weight=2)
+_views: SingleFlightCache[tuple[object, ...], View] = SingleFlightCache(max_weight=VIEWS_KEPT)
+# /api/network answers, encoded once per view
+_payloads: SingleFlightCache[tuple[object, ...], str] = SingleFlightCache(max_weight=VIEWS_KEPT)
 
 
 def _build_key() -> tuple[str, int]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import RDF, Graph, Literal, URIRef
 
+from bipmkg.query.request import QueryRequest
 from bipmkg.query.safety import QueryCheck, check_graphs, check_query
 from bipmkg.rdf.formats import Format, format_named, formats_for, rdf_formats
 from bipmkg.rdf.namespaces import FORMATS as FORMATS_NS
@@ -105,7 +106,10 @@ def endpoint() -> Response:
     fmt = _negotiate(kind, asked.format)
     defaults = default_graphs or list(checked.from_graphs)
     named = named_graphs or list(checked.from_named_graphs)
-    key = kg.engine.key(query, fmt=fmt.name, default_graphs=defaults, named_graphs=named)
+    asked_for = QueryRequest(
+        query, fmt=fmt.name, default_graphs=tuple(defaults), named_graphs=tuple(named)
+    )
+    key = kg.engine.key(asked_for)
     etag = f'W/"{kg.manifest_mtime:x}-{key}"' if key is not None else None
     if etag is not None and etag in _if_none_match():
         # The client holds this answer on this build of the store: nothing to evaluate or send.
@@ -115,7 +119,7 @@ def endpoint() -> Response:
     result = kg.engine.lookup(key) if key is not None else None
     if result is None:
         with get_limits().hold(request.remote_addr or "unknown"):
-            result = kg.engine.run(query, fmt=fmt.name, default_graphs=defaults, named_graphs=named)
+            result = kg.engine.run(asked_for)
     headers = [
         ("X-SPARQL-Rows", str(result.rows)),
         ("X-SPARQL-Cache", "hit" if result.cached else "miss"),

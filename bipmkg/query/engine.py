@@ -1,12 +1,14 @@
-"""What the web app and the CLI query: the `Engine` interface, its answers, and the one
-encoder of a pyoxigraph answer into a result format (cut at the row and byte caps) that every
-engine uses."""
+"""What the web app and the CLI query: the `Engine` interface, which runs one
+`bipmkg.query.request.QueryRequest`, its answers, and the one encoder of a pyoxigraph answer into
+a result format (cut at the row and byte caps) that every engine uses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bipmkg.query.request import QueryRequest
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,23 @@ class EngineResult:
     cached: bool = False  # kept from an earlier evaluation on the same build of the store
     truncated_by: str = ""  # when truncated: "rows" (the row cap) or "bytes" (the byte cap)
 
+    @classmethod
+    def of(cls, encoded: dict[str, Any], *, elapsed_s: float) -> EngineResult:
+        """The result of an answer `encode_answer` wrote (sent as it is by a query worker)."""
+        return cls(
+            body=encoded["body"],
+            form=encoded["form"],
+            rows=encoded["rows"],
+            truncated=encoded["truncated"],
+            elapsed_s=elapsed_s,
+            truncated_by=encoded.get("truncated_by", ""),
+        )
+
 
 class Engine(Protocol):
     """What the web app queries: the worker-process engine or a remote SPARQL server."""
 
-    def run(
-        self,
-        text: str,
-        *,
-        fmt: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout_s: float | None = None,
-        row_cap: int | None = -1,
-    ) -> EngineResult: ...
+    def run(self, request: QueryRequest) -> EngineResult: ...
 
     def reload(self, graphs: Sequence[str] | None = None) -> None: ...
 

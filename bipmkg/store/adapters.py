@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from bipmkg.errors import QueryError
 from bipmkg.query.engine import Engine
+from bipmkg.query.request import QueryRequest
 from bipmkg.query.selector import Row, _bind
 from bipmkg.store.backends import open_store
 
@@ -47,7 +48,7 @@ class EngineSelector:
         self.engine = engine
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:
-        result = self.engine.run(_bind(query, bindings), fmt="json", row_cap=None)
+        result = self.engine.run(QueryRequest(_bind(query, bindings), fmt="json", row_cap=None))
         payload = json.loads(result.body)
         return [
             {var: cell["value"] for var, cell in binding.items()}

@@ -1,17 +1,130 @@
-"""Open a built store the way it was built: `embedded` (Oxigraph on disk, read-only), `memory`
-(a snapshot of the inputs that each reader loads; for tests and small graphs) or `remote` (a
-SPARQL 1.1 server, `bipmkg.store.manifest.remote`; the folder then keeps the manifest only)."""
+"""The store backends, by name, and opening a built store the way it was built.
+
+One table binds each backend's name to the class that implements it, by module path, as rdflib's
+plugin table does: a backend's module is imported the first time its name is used, so a server of
+an embedded store never imports the remote client, and this module imports none of them.
+`embedded` is Oxigraph on disk, read-only; `memory` a snapshot of the inputs that each reader
+loads (for tests and small graphs); `remote` a SPARQL 1.1 server (`bipmkg.store.remote`; the
+folder then keeps the manifest only). `BIPMKG_STORE` picks one for `bipmkg build`; the manifest
+records it, and whatever reads the store follows it.
+"""
 
 from __future__ import annotations
 
+import importlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from bipmkg import config
 from bipmkg.errors import StoreError
-from bipmkg.store.manifest import _graphs_from, read_manifest
-from bipmkg.store.remote import Endpoint, RemoteClient, endpoint_from_env
+from bipmkg.store.manifest import StoredGraph, read_manifest
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from bipmkg.query.engine import Engine
+    from bipmkg.store.remote import Endpoint
+    from bipmkg.store.workers import EngineSettings
+
+#: Every backend: its name (in BIPMKG_STORE and the manifest) and `module:class`.
+BACKENDS: Final[Mapping[str, str]] = {
+    "embedded": "bipmkg.store.embedded:EmbeddedStore",
+    "memory": "bipmkg.store.memory:MemoryStore",
+    "remote": "bipmkg.store.remote:RemoteStore",
+}
+
+Manifest = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A build ready to be written: the inputs and the metrics loaded in `store`.
+
+    `folder` becomes the store folder once the manifest is written in it; `previous` is the
+    manifest of the store it replaces, if any.
+    """
+
+    folder: Path
+    store: ox.Store
+    inputs: tuple[Path, ...]
+    graphs: tuple[StoredGraph, ...]  # of the inputs, in their order
+    metrics: StoredGraph
+    metrics_data: bytes  # N-Triples
+    previous: Manifest | None
+    force: bool
+
+
+class StoreBackend(Protocol):
+    """What a backend does for a build (`bipmkg.build`), for readers and for the web app."""
+
+    name: ClassVar[str]
+    #: Whether answers may be kept per build (`bipmkg.store.kept_answers`): only where nothing
+    #: but bipmkg's builds changes the data.
+    keeps_answers: ClassVar[bool]
+
+    def endpoint(self, previous: Manifest | None) -> Endpoint | None:
+        """Where the data lives beyond the store folder (a build's fingerprint names it)."""
+        ...
+
+    def intact(self, previous: Manifest) -> bool:
+        """Whether the store the manifest describes still holds that build."""
+        ...
+
+    def staging(self, folder: Path) -> ox.Store:
+        """The store a build loads the inputs and the metrics into, its folder made."""
+        ...
+
+    def write(self, staged: Staged) -> list[StoredGraph]:
+        """Make the staged build the store's content; the graphs to record in the manifest."""
+        ...
+
+    def open(self, target: Path, manifest: Manifest) -> ox.Store:
+        """The built store, for reading (exports, the CLI, query workers)."""
+        ...
+
+    def engine(self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings) -> Engine:
+        """What the web app queries this store with."""
+        ...
+
+
+class LocalStore:
+    """What the backends whose data is in the store folder share: query workers open it, and
+    nothing but bipmkg's builds changes it, so its answers may be kept."""
+
+    keeps_answers: ClassVar[bool] = True
+
+    def endpoint(self, previous: Manifest | None) -> Endpoint | None:
+        return None
+
+    def intact(self, previous: Manifest) -> bool:
+        return True
+
+    def engine(self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings) -> Engine:
+        from bipmkg.store.workers import QueryEngine
+
+        return QueryEngine(settings)
+
+
+_loaded: dict[str, StoreBackend] = {}
+_lock = threading.Lock()
+
+
+def backend_named(name: str) -> StoreBackend:
+    """The backend of that name, its module imported on first use; StoreError if there is none."""
+    with _lock:
+        found = _loaded.get(name)
+        if found is None:
+            where = BACKENDS.get(name)
+            if where is None:
+                raise StoreError(
+                    f"no store backend is named {name!r}; there are {', '.join(BACKENDS)}"
+                )
+            module, _, attribute = where.partition(":")
+            found = _loaded[name] = getattr(importlib.import_module(module), attribute)()
+        return found
 
 
 def open_store(store_dir: Path | None = None) -> ox.Store:
@@ -24,15 +137,7 @@ def open_store(store_dir: Path | None = None) -> ox.Store:
     manifest = read_manifest(target)
     if manifest is None:
         raise StoreError(f"no built store at {target}: run `bipmkg build` first")
-    backend = manifest.get("backend", "embedded")
-    if backend == "memory":
-        return _load_snapshot(target, manifest)
-    if backend == "remote":
-        return _copy_remote(manifest)
-    try:
-        return ox.Store.read_only(str(target))
-    except OSError as exc:
-        raise StoreError(f"cannot open the store at {target}: {exc}") from exc
+    return backend_named(str(manifest.get("backend", "embedded"))).open(target, manifest)
 
 
 def store_backend_of(store_dir: Path) -> str:
@@ -41,41 +146,6 @@ def store_backend_of(store_dir: Path) -> str:
     return str(manifest.get("backend", "embedded"))
 
 
-def _load_snapshot(target: Path, manifest: dict[str, object]) -> ox.Store:
-    store = ox.Store()
-    for graph in _graphs_from(manifest):
-        path = target / "graphs" / graph.file
-        if not graph.file or not path.is_file():
-            raise StoreError(f"the memory store at {target} lacks the file of <{graph.iri}>")
-        rdf_format = ox.RdfFormat.N_TRIPLES if path.suffix == ".nt" else ox.RdfFormat.TURTLE
-        try:
-            store.bulk_load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph.iri))
-        except (OSError, SyntaxError) as exc:
-            raise StoreError(f"cannot load {path}: {exc}") from exc
-    return store
-
-
-def endpoint_of(store_dir: Path) -> Endpoint:
-    """The remote endpoint of a remote store: the environment's, else the one it was built with."""
-    return endpoint_from_env(_recorded_endpoint(read_manifest(store_dir)))
-
-
-def _recorded_endpoint(manifest: dict[str, object] | None) -> dict[str, str] | None:
-    """The endpoint URLs a remote store was built with; the environment may override them."""
-    recorded = (manifest or {}).get("endpoint")
-    return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else None
-
-
-def _copy_remote(manifest: dict[str, object]) -> ox.Store:
-    endpoint = endpoint_from_env(_recorded_endpoint(manifest))
-    client = RemoteClient(endpoint)
-    store = ox.Store()
-    try:
-        for graph in _graphs_from(manifest):
-            data = client.get_graph(graph.iri)
-            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph.iri))
-    except SyntaxError as exc:
-        raise StoreError(f"the remote server sent unreadable N-Triples: {exc}") from exc
-    finally:
-        client.close()
-    return store
+def backend_of(store_dir: Path) -> StoreBackend:
+    """The backend a store folder was built for, to read or serve it."""
+    return backend_named(store_backend_of(store_dir))

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bipmkg import __version__, config
-from bipmkg.store.remote import Endpoint
 
 if TYPE_CHECKING:
-    pass
+    from bipmkg.store.remote import Endpoint
 
 
 MANIFEST = "bipmkg-manifest.json"

@@ -20,7 +20,8 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -33,12 +34,18 @@ from bipmkg.errors import (
     QueryError,
     QueryTimeout,
     RemoteError,
+    StoreError,
 )
 from bipmkg.query.engine import EngineResult, encode_answer
+from bipmkg.query.request import QueryRequest
 from bipmkg.rdf.formats import format_named
+from bipmkg.store.backends import Manifest, Staged
+from bipmkg.store.manifest import StoredGraph, _graphs_from, read_manifest
 
 if TYPE_CHECKING:
     import urllib3
+
+    from bipmkg.store.workers import EngineSettings
 
 
 _JSON = format_named("json")
@@ -319,53 +326,37 @@ class RemoteEngine:
         self.row_cap = row_cap
         self._slots = threading.BoundedSemaphore(self.workers)
 
-    def run(
-        self,
-        text: str,
-        *,
-        fmt: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout_s: float | None = None,
-        row_cap: int | None = -1,
-    ) -> EngineResult:
-        deadline = timeout_s if timeout_s is not None else self.timeout_s
+    def run(self, request: QueryRequest) -> EngineResult:
+        deadline = request.deadline(self.timeout_s)
         if not self._slots.acquire(timeout=deadline):
             raise EngineBusy(
                 f"all {self.workers} remote query slots stayed busy for {deadline:g} s; "
                 "try again shortly"
             )
         started = time.monotonic()
+        # As on the embedded store, the app's own queries (row_cap None) have no byte cap.
+        request = request.capped(row_cap=self.row_cap, byte_cap=self.max_bytes)
+        max_bytes = request.byte_cap
         try:
             # As on the embedded store: the default graph is the union of the built graphs,
             # and GRAPH ranges over them, unless the request names its own dataset.
-            default = list(default_graphs or self.graphs)
-            named = list(named_graphs or self.graphs)
-            # As on the embedded store, the app's own queries (row_cap None) have no byte cap.
-            max_bytes = None if row_cap is None else self.max_bytes
             reply = self.client.query(
-                text,
-                default_graphs=default,
-                named_graphs=named,
+                request.text,
+                default_graphs=request.default_graphs or self.graphs,
+                named_graphs=request.named_graphs or self.graphs,
                 timeout_s=deadline,
                 max_bytes=None if max_bytes is None else 2 * max_bytes + 65_536,
             )
             answer = _parse_reply(reply)
-            cap = self.row_cap if row_cap == -1 else row_cap
             try:
-                encoded = encode_answer(answer, fmt, cap, max_bytes, cut=reply.cut)
+                encoded = encode_answer(
+                    answer, request.fmt, request.row_cap, max_bytes, cut=reply.cut
+                )
             except SyntaxError as exc:  # the results are parsed as they are encoded
                 raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
         finally:
             self._slots.release()
-        return EngineResult(
-            body=encoded["body"],
-            form=encoded["form"],
-            rows=encoded["rows"],
-            truncated=encoded["truncated"],
-            elapsed_s=time.monotonic() - started,
-            truncated_by=encoded["truncated_by"],
-        )
+        return EngineResult.of(encoded, elapsed_s=time.monotonic() - started)
 
     def reload(self, graphs: Sequence[str] | None = None) -> None:
         """Nothing to restart: the next request sees the server as it is now."""
@@ -374,6 +365,113 @@ class RemoteEngine:
 
     def close(self) -> None:
         self.client.close()
+
+
+class RemoteStore:
+    """The `remote` backend: a build uploads the graphs to the server; readers query it there.
+
+    Its answers are never kept: other clients than bipmkg may write to the server.
+    """
+
+    name: ClassVar[str] = "remote"
+    keeps_answers: ClassVar[bool] = False
+
+    def endpoint(self, previous: Manifest | None) -> Endpoint:
+        return endpoint_from_env(recorded_endpoint(previous))
+
+    def intact(self, previous: Manifest) -> bool:
+        """The remote still holds the last build (a server restarted in memory would not)."""
+        return _remote_intact(self.endpoint(previous), previous)
+
+    def staging(self, folder: Path) -> ox.Store:
+        folder.mkdir(parents=True)
+        return ox.Store()
+
+    def write(self, staged: Staged) -> list[StoredGraph]:
+        graphs = [*staged.graphs, staged.metrics]
+        _upload(self.endpoint(staged.previous), graphs, staged)
+        return graphs
+
+    def open(self, target: Path, manifest: Manifest) -> ox.Store:
+        """A copy of the server's graphs, for exports and the CLI (Graph Store Protocol)."""
+        client = RemoteClient(self.endpoint(manifest))
+        store = ox.Store()
+        try:
+            for graph in _graphs_from(manifest):
+                data = client.get_graph(graph.iri)
+                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph.iri))
+        except SyntaxError as exc:
+            raise StoreError(f"the remote server sent unreadable N-Triples: {exc}") from exc
+        finally:
+            client.close()
+        return store
+
+    def engine(
+        self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings
+    ) -> RemoteEngine:
+        return RemoteEngine(
+            endpoint_of(store_dir),
+            graphs,
+            workers=settings.workers,
+            timeout_s=settings.timeout_s,
+            row_cap=settings.row_cap,
+            max_bytes=settings.max_bytes,
+        )
+
+
+def endpoint_of(store_dir: Path) -> Endpoint:
+    """The remote endpoint of a remote store: the environment's, else the one it was built with."""
+    return endpoint_from_env(recorded_endpoint(read_manifest(store_dir)))
+
+
+def recorded_endpoint(manifest: Manifest | None) -> dict[str, str] | None:
+    """The endpoint URLs a remote store was built with; the environment may override them."""
+    recorded = (manifest or {}).get("endpoint")
+    return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else None
+
+
+def _upload(endpoint: Endpoint, graphs: Sequence[StoredGraph], staged: Staged) -> None:
+    """Replace on the remote server the graphs that changed; drop those no longer built."""
+    current, force = staged.previous, staged.force
+    client = RemoteClient(endpoint)
+    try:
+        before: dict[str, str] = {}
+        if current is not None and current.get("endpoint") == endpoint.public() and not force:
+            if _remote_intact(endpoint, current, client):
+                before = {g.iri: g.sha256 for g in _graphs_from(current)}
+        uploads: dict[str, tuple[bytes, str]] = {}
+        for graph in graphs:
+            if before.get(graph.iri) == graph.sha256 and graph.sha256:
+                continue
+            if graph.path.startswith("("):
+                uploads[graph.iri] = (staged.metrics_data, _NTRIPLES.media_type)
+            else:
+                uploads[graph.iri] = (
+                    Path(graph.path).read_bytes(),
+                    format_named("turtle").media_type,
+                )
+        built = {g.iri for g in graphs}
+        previous = [g.iri for g in _graphs_from(current)] if current is not None else []
+        client.replace_graphs(uploads, [iri for iri in previous if iri not in built])
+    finally:
+        client.close()
+
+
+def _remote_intact(
+    endpoint: Endpoint, manifest: Manifest, client: RemoteClient | None = None
+) -> bool:
+    """The remote still holds the last build (a server restarted in memory would not)."""
+    graphs = _graphs_from(manifest)
+    if manifest.get("backend") != "remote" or not graphs:
+        return False
+    own = client or RemoteClient(endpoint)
+    try:
+        return own.has_graph(graphs[-1].iri) and own.has_graph(graphs[0].iri)
+    except BipmkgError:
+        return False
+    finally:
+        if client is None:
+            own.close()
 
 
 def _parse_reply(reply: Reply) -> Any:

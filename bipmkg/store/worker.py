@@ -37,7 +37,10 @@ if __name__ == "__main__":
 
         from bipmkg.errors import SandboxUnavailable
         from bipmkg.rdf import formats, results  # noqa: F401  (what an answer needs)
-        from bipmkg.store import backends  # noqa: F401
+
+        # The backends a worker opens: their modules are imported on first use, which would be
+        # after the confinement, from folders it may no longer read.
+        from bipmkg.store import backends, embedded, memory  # noqa: F401
         from bipmkg.store.sandbox import confine
 
         try:

@@ -34,6 +34,7 @@ from bipmkg.errors import (
     SandboxRefused,
 )
 from bipmkg.query.engine import EngineResult, encode_answer
+from bipmkg.query.request import QueryRequest
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,6 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
     """
     import pyoxigraph as ox
 
-    from bipmkg.rdf import formats, results
     from bipmkg.store.backends import open_store
 
     _limit_memory(memory_limit_mb)
@@ -110,7 +110,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
         if request is None:
             return
         try:
-            answer = _evaluate(ox, formats, results, store, **request)
+            answer = _evaluate(ox, store, request)
             answer["rss_kb"] = _rss_kb()
             conn.send(("ok", answer))
         except SyntaxError as exc:
@@ -121,27 +121,17 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def _evaluate(
-    ox: Any,
-    formats: Any,
-    results: Any,
-    store: Any,
-    *,
-    text: str,
-    fmt: str,
-    row_cap: int | None,
-    default_graphs: Sequence[str] | None,
-    named_graphs: Sequence[str] | None,
-    max_bytes: int | None = None,
-) -> dict[str, Any]:
+def _evaluate(ox: Any, store: Any, request: QueryRequest) -> dict[str, Any]:
+    """Evaluate a request whose caps the engine has resolved (`QueryRequest.capped`)."""
     kwargs: dict[str, Any] = {}
-    if default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if request.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
     else:
         kwargs["use_default_graph_as_union"] = True
-    if named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return encode_answer(store.query(text, **kwargs), fmt, row_cap, max_bytes)
+    if request.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    answer = store.query(request.text, **kwargs)
+    return encode_answer(answer, request.fmt, request.row_cap, request.byte_cap)
 
 
 class QueryEngine:
@@ -217,22 +207,13 @@ class QueryEngine:
             workers = list(self._idle.queue)
         return workers[0].confinement if workers else ""
 
-    def run(
-        self,
-        text: str,
-        *,
-        fmt: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        timeout_s: float | None = None,
-        row_cap: int | None = -1,
-    ) -> EngineResult:
+    def run(self, request: QueryRequest) -> EngineResult:
         """Evaluate a checked query; raises QueryError, QueryTimeout, QueryAborted, EngineBusy.
 
-        `row_cap` defaults to the setting (what /sparql applies); None lifts it and the byte
-        cap, for the app's own bounded queries (an entity's description, the ontology).
+        The request's caps default to the settings (what /sparql applies); `row_cap=None` lifts
+        them, for the app's own bounded queries (an entity's description, the ontology).
         """
-        deadline = timeout_s if timeout_s is not None else self.settings.timeout_s
+        deadline = request.deadline(self.settings.timeout_s)
         try:
             worker = self._idle.get(timeout=deadline)
         except queue.Empty as exc:
@@ -241,14 +222,7 @@ class QueryEngine:
                 "try again shortly"
             ) from exc
         started = time.monotonic()
-        request = {
-            "text": text,
-            "fmt": fmt,
-            "row_cap": self.settings.row_cap if row_cap == -1 else row_cap,
-            "default_graphs": list(default_graphs or []),
-            "named_graphs": list(named_graphs or []),
-            "max_bytes": None if row_cap is None else self.settings.max_bytes,
-        }
+        request = request.capped(row_cap=self.settings.row_cap, byte_cap=self.settings.max_bytes)
         try:
             worker.conn.send(request)
             if not worker.conn.poll(deadline):
@@ -273,14 +247,7 @@ class QueryEngine:
             raise QueryAborted(payload)
         if status == "error":
             raise QueryError(f"the query could not be evaluated: {payload}")
-        return EngineResult(
-            body=payload["body"],
-            form=payload["form"],
-            rows=payload["rows"],
-            truncated=payload["truncated"],
-            elapsed_s=time.monotonic() - started,
-            truncated_by=payload.get("truncated_by", ""),
-        )
+        return EngineResult.of(payload, elapsed_s=time.monotonic() - started)
 
     @property
     def recycled(self) -> int:
