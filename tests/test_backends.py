@@ -25,12 +25,14 @@ from rdflib.namespace import PROV
 
 from bipmkg.build import build_store
 from bipmkg.errors import RemoteError
+from bipmkg.query.engine import EngineSettings
 from bipmkg.query.examples import list_queries
 from bipmkg.store.adapters import EngineSelector, StoreSelector
 from bipmkg.store.backends import open_store
+from bipmkg.store.endpoint import endpoint_from_env
 from bipmkg.store.manifest import read_manifest
-from bipmkg.store.remote import RemoteEngine, endpoint_from_env, endpoint_of
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.remote import RemoteEngine, endpoint_of
+from bipmkg.store.workers import QueryEngine
 
 DATA = Path(__file__).parent / "data"
 GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"

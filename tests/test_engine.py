@@ -11,8 +11,9 @@ import pytest
 
 from bipmkg.build import build_store
 from bipmkg.errors import QueryAborted, QueryError, QueryTimeout
+from bipmkg.query.engine import EngineSettings
 from bipmkg.query.request import QueryRequest
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.workers import QueryEngine
 
 PRODUCT_SORT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d ?f LIMIT 1"
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from live import BACKEND, SERVER, Answer, LiveServer, build, http, start_server
 
+from bipmkg.query.engine import EngineSettings
 from bipmkg.query.request import QueryRequest
 from bipmkg.query.safety import MAX_DEPTH, MAX_OPERATORS
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.workers import QueryEngine
 
 # Run again against a remote store and under granian by make test (-m web).
 pytestmark = pytest.mark.web

@@ -19,10 +19,10 @@ from live import BACKEND, Answer, LiveServer, build, http
 from probes import at_once
 
 from bipmkg.errors import QueryTimeout
-from bipmkg.query.engine import EngineResult
+from bipmkg.query.engine import EngineResult, EngineSettings
 from bipmkg.query.request import QueryRequest
 from bipmkg.store.kept_answers import CachingEngine, answer_key, is_volatile
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.workers import QueryEngine
 from webapp.replay import AnswerReplay
 
 # Run again against a remote store and under granian by make test (-m web).

@@ -27,10 +27,11 @@ from spellings import CORPUS, load_corpus, render
 
 from bipmkg.curation.update import UpdateLimits, check_update, evaluate_confined
 from bipmkg.errors import BipmkgError, QueryError
+from bipmkg.query.engine import EngineSettings
 from bipmkg.query.request import QueryRequest
 from bipmkg.query.safety import check_query
 from bipmkg.rdf.files import graph_iri
-from bipmkg.store.workers import EngineSettings, QueryEngine
+from bipmkg.store.workers import QueryEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ssrf-curator-token"

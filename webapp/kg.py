@@ -18,12 +18,12 @@ from flask import Flask, current_app
 
 from bipmkg import config
 from bipmkg.errors import QueryAborted, RemoteError, StoreError
+from bipmkg.query.engine import EngineSettings
 from bipmkg.store.adapters import EngineSelector
 from bipmkg.store.backends import backend_of
 from bipmkg.store.kept_answers import CachingEngine
 from bipmkg.store.manifest import MANIFEST, read_manifest, recover_store
 from bipmkg.store.single_flight import SingleFlightCache
-from bipmkg.store.workers import EngineSettings
 
 from .limits import ClientLimits
 from .replay import AnswerReplay

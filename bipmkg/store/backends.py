@@ -25,9 +25,8 @@ from bipmkg.store.manifest import StoredGraph, read_manifest
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from bipmkg.query.engine import Engine
-    from bipmkg.store.remote import Endpoint
-    from bipmkg.store.workers import EngineSettings
+    from bipmkg.query.engine import Engine, EngineSettings
+    from bipmkg.store.endpoint import Endpoint
 
 #: Every backend: its name (in BIPMKG_STORE and the manifest) and `module:class`.
 BACKENDS: Final[Mapping[str, str]] = {
@@ -88,24 +87,6 @@ class StoreBackend(Protocol):
     def engine(self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings) -> Engine:
         """What the web app queries this store with."""
         ...
-
-
-class LocalStore:
-    """What the backends whose data is in the store folder share: query workers open it, and
-    nothing but bipmkg's builds changes it, so its answers may be kept."""
-
-    keeps_answers: ClassVar[bool] = True
-
-    def endpoint(self, previous: Manifest | None) -> Endpoint | None:
-        return None
-
-    def intact(self, previous: Manifest) -> bool:
-        return True
-
-    def engine(self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings) -> Engine:
-        from bipmkg.store.workers import QueryEngine
-
-        return QueryEngine(settings)
 
 
 _loaded: dict[str, StoreBackend] = {}

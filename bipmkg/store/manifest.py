@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bipmkg import __version__, config
 
 if TYPE_CHECKING:
-    from bipmkg.store.remote import Endpoint
+    from bipmkg.store.endpoint import Endpoint
 
 
 MANIFEST = "bipmkg-manifest.json"

@@ -12,7 +12,8 @@ from typing import ClassVar
 import pyoxigraph as ox
 
 from bipmkg.errors import StoreError
-from bipmkg.store.backends import LocalStore, Manifest, Staged
+from bipmkg.store.backends import Manifest, Staged
+from bipmkg.store.local import LocalStore
 from bipmkg.store.manifest import StoredGraph, _graphs_from
 
 

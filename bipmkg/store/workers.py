@@ -33,24 +33,8 @@ from bipmkg.errors import (
     QueryTimeout,
     SandboxRefused,
 )
-from bipmkg.query.engine import EngineResult, encode_answer
+from bipmkg.query.engine import EngineResult, EngineSettings, encode_answer
 from bipmkg.query.request import QueryRequest
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    store_dir: Path
-    #: Most bytes of one encoded answer (RESULT_MAX_BYTES); None: no cap. Not applied to the app's
-    #: own queries (`row_cap=None`), which are bounded by what they ask.
-    max_bytes: int | None = 16 * 1024 * 1024
-    workers: int = 3
-    timeout_s: float = 10.0
-    row_cap: int = 10_000
-    memory_limit_mb: int = 4096
-    recycle_mb: int = 64  # growth of a worker's RSS since it opened the store; 0: never recycled
-    sandbox: bool = (
-        True  # workers confine themselves (bipmkg.store.sandbox); setting WORKER_SANDBOX
-    )
 
 
 @dataclass
