@@ -1,15 +1,19 @@
-"""Shared fixtures: the real curated graph, parsed once per test session."""
+"""Shared fixtures: the real curated graph, parsed once per test session; the Flask app and its
+test client over a store of it (flaskr's `app` and `client`); a real server (`server`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from live import LiveServer, build, start_server
 from rdflib import Graph
 
 from bipmkg.rdf.files import load_graph
 from bipmkg.validation.validate import ValidationReport, validate
+from webapp import create_app
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +49,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     )
     yield live
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The Flask app in this process over a store of the curated graph, built on the backend under
+    test (BIPMKG_TEST_BACKEND), with no per-client limits (the test client is one address)."""
+    store = tmp_path_factory.mktemp("app") / "store"
+    build(store)
+    flask_app = create_app(
+        {
+            "STORE_DIR": str(store),
+            "QUERY_WORKERS": 2,
+            "QUERY_TIMEOUT_S": 5.0,
+            "CLIENT_QUERY_SECONDS": 0,
+            "CLIENT_MAX_CONCURRENT": 0,
+        }
+    )
+    yield flask_app
+    flask_app.extensions["bipmkg"].engine.close()
+
+
+@pytest.fixture(scope="session")
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

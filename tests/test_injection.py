@@ -23,23 +23,19 @@ import re
 import unicodedata
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from live import build
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from bipmkg.linked_data.search import MAX_QUERY, SEARCHABLE, normalise
 from bipmkg.rdf.formats import find_format, formats_for
 from bipmkg.rdf.namespaces import BKG, ID_BASE, KINDS, split_instance_iri
-from webapp import create_app
 
 # Run again against a remote store and under granian by make test (-m web).
 pytestmark = pytest.mark.web
@@ -74,27 +70,6 @@ FRAGMENTS = [
 SETTINGS = settings(
     max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    store = tmp_path_factory.mktemp("injection") / "store"
-    build(store)
-    flask_app = create_app(
-        {
-            "STORE_DIR": str(store),
-            "QUERY_WORKERS": 2,
-            "CLIENT_QUERY_SECONDS": 0,
-            "CLIENT_MAX_CONCURRENT": 0,
-        }
-    )
-    yield flask_app
-    flask_app.extensions["bipmkg"].engine.close()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def decorated(names: list[str]) -> st.SearchStrategy[str]:

@@ -3,16 +3,11 @@ no server error, and every answer fits the schema (status code, content type, bo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
-from live import build
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-from webapp import create_app
 
 # Run again against a remote store and under granian by make test (-m web).
 pytestmark = pytest.mark.web
@@ -21,23 +16,6 @@ pytestmark = pytest.mark.web
 @schemathesis.serializer("application/sparql-query", "application/sparql-update")
 def _sparql_text(ctx: object, value: object) -> bytes:
     return str(value).encode("utf-8", "surrogatepass")
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    store = tmp_path_factory.mktemp("openapi") / "store"
-    build(store)  # on the backend under test (BIPMKG_TEST_BACKEND)
-    flask_app = create_app(
-        {
-            "STORE_DIR": str(store),
-            "QUERY_WORKERS": 2,
-            "QUERY_TIMEOUT_S": 5.0,
-            "CLIENT_QUERY_SECONDS": 0,
-            "CLIENT_MAX_CONCURRENT": 0,
-        }
-    )
-    yield flask_app
-    flask_app.extensions["bipmkg"].engine.close()
 
 
 def test_api_conforms_and_never_errors(app: Flask) -> None:
