@@ -213,9 +213,19 @@ def shapes_files(*, include_warnings: bool = True) -> list[Path]:
     return files
 
 
-def data_files() -> list[Path]:
-    """Every curated Turtle file, sorted so that loads are reproducible."""
-    return sorted(data_dir().glob("*.ttl"))
+def data_files(folder: Path | None = None) -> list[Path]:
+    """Every data file, curated then imported, sorted so that loads are reproducible."""
+    return curated_files(folder) + imported_files(folder)
+
+
+def curated_files(folder: Path | None = None) -> list[Path]:
+    """The hand-written Turtle files (graph_data/*.ttl), the ones curators' updates change."""
+    return sorted(Path(folder or data_dir()).glob("*.ttl"))
+
+
+def imported_files(folder: Path | None = None) -> list[Path]:
+    """The files `bipmkg import` generated (graph_data/imported/<source>/*.ttl): read-only."""
+    return sorted(Path(folder or data_dir()).glob("imported/*/*.ttl"))
 
 
 def shacl_engine() -> str:

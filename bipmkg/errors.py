@@ -86,3 +86,7 @@ class StoreError(BipmkgError):
 
 class UploadRefused(DataLoadError):
     """An upload that is malformed, or holds something the server will not process (400)."""
+
+
+class ImportRefused(BipmkgError):
+    """`bipmkg import`: the source is unknown, or its folder is not the snapshot it reads."""

@@ -88,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--store", type=Path, help="store folder (default: BIPMKG_STORE_DIR)")
     build.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
 
+    from bipmkg.curation.importers import IMPORTERS
+
+    importing = commands.add_parser(
+        "import",
+        help="generate graph_data/imported/SOURCE/ from a snapshot folder of public data "
+        "(offline; the same snapshot gives the same files)",
+    )
+    importing.add_argument(
+        "source", choices=list(IMPORTERS), metavar="SOURCE", help=f"one of: {', '.join(IMPORTERS)}"
+    )
+    importing.add_argument("path", type=Path, metavar="PATH", help="the snapshot's folder")
+    importing.add_argument(
+        "--data-dir", type=Path, help="the data folder to write into (default: BIPMKG_DATA_DIR)"
+    )
+
     _add_serve_arguments(
         commands.add_parser(
             "serve",
@@ -206,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(args)
         if args.command == "build":
             return _build(args)
+        if args.command == "import":
+            return _import(args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "export":
@@ -247,6 +264,22 @@ def _validate(args: argparse.Namespace) -> int:
         fmt = format_named(args.format)
         print(report.results_graph.serialize(format=fmt.rdflib or "turtle"))
     return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bipmkg.curation.importers.run import run_import
+
+    result = run_import(args.source, args.path, data_dir=args.data_dir)
+    print(
+        f"Imported {result.source} into {result.folder}: {result.triples} triples; "
+        f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
+        f"{len(result.removed)} removed."
+    )
+    for name in result.written:
+        print(f"  written  {name}")
+    for name in result.removed:
+        print(f"  removed  {name}")
+    return EXIT_OK
 
 
 def _build(args: argparse.Namespace) -> int:

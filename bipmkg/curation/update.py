@@ -25,9 +25,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from bipmkg import config
 from bipmkg.build import BuildResult, build_store
@@ -41,7 +43,7 @@ from bipmkg.errors import (
     ValidationFailed,
 )
 from bipmkg.query.safety import readings, tokens
-from bipmkg.rdf.files import check_literals, graph_iri
+from bipmkg.rdf.files import check_literals, graph_iri, parse_file
 from bipmkg.rdf.namespaces import GRAPH_BASE
 from bipmkg.store.manifest import read_manifest
 from bipmkg.validation.neighbourhood import Change
@@ -200,7 +202,8 @@ def apply_change(
     folder = Path(data_dir or config.data_dir())
     with _data_lock(folder):
         _settle_or_raise(folder)
-        files = sorted(folder.glob("*.ttl"))
+        files = config.curated_files(folder)
+        imported = config.imported_files(folder)
         by_graph = {str(graph_iri(p)): p for p in files}
         # rdflib rather than Oxigraph for the copy: Oxigraph stores xsd:nonNegativeInteger and
         # other derived integer types as xsd:integer, which would rewrite every count on write-back.
@@ -230,6 +233,13 @@ def apply_change(
         union = Graph()
         for g in by_graph:
             union += copy.graph(URIRef(g))
+        # Generated files are read-only here (a re-import would undo an edit), but curated facts
+        # refer to their bodies and outcomes: validation sees them, the rebuild loads them.
+        imported_counts: dict[Path, int] = {}
+        for path in imported:
+            triples = read_imported(path)
+            union += triples
+            imported_counts[path] = len(triples)
         # The files conformed before (the store was built from them, validated): only the focus
         # nodes the change can affect, and their neighbourhood, need validating again.
         delta = Change.between(
@@ -242,7 +252,10 @@ def apply_change(
         _write_atomically(folder, {by_graph[g]: graphs[g] for g in changed})
         try:
             counts = {by_graph[g]: len(copy.graph(URIRef(g))) for g in by_graph}
-            build = build_store(store_dir, files, validated=True, triples=counts)
+            counts.update(imported_counts)
+            build = build_store(
+                store_dir, [*files, *imported], validated=True, triples=counts
+            )
         except OSError as exc:
             raise _storage_error(
                 exc,
@@ -251,6 +264,18 @@ def apply_change(
                 "rebuilt; it will be at the next start-up or change",
             ) from exc
         return UpdateResult(names, added, removed, build)
+
+
+def read_imported(path: Path) -> frozenset[tuple[Node, Node, Node]]:
+    """The triples of a generated file, parsed once per version of it (path, size, mtime)."""
+    stat = path.stat()
+    return _parse_imported(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _parse_imported(path: Path, size: int, mtime_ns: int) -> frozenset[tuple[Node, Node, Node]]:
+    del size, mtime_ns  # the cache key: a changed file is parsed again
+    return frozenset(parse_file(path))
 
 
 def recover(*, data_dir: Path | None = None, store_dir: Path | None = None) -> RecoveryResult:
@@ -268,7 +293,7 @@ def recover(*, data_dir: Path | None = None, store_dir: Path | None = None) -> R
         rebuilt = False
         if _built_from(target, folder):
             try:
-                rebuilt = build_store(target, sorted(folder.glob("*.ttl"))).rebuilt
+                rebuilt = build_store(target, config.data_files(folder)).rebuilt
             except OSError as exc:
                 raise _storage_error(exc, "the store", "it still lags the files") from exc
     return RecoveryResult(tuple(completed), tuple(removed), rebuilt)
@@ -290,7 +315,7 @@ def _built_from(store_dir: Path, folder: Path) -> bool:
         and g.get("iri") != GRAPH_BASE + "ontology"
     ]
     home = folder.resolve()
-    return bool(data) and all(p.parent.resolve() == home for p in data)
+    return bool(data) and all(p.resolve().is_relative_to(home) for p in data)
 
 
 @contextmanager

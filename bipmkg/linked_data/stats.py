@@ -22,6 +22,8 @@ NAMED_KINDS = (
     "agreement",
     "cooperation",
     "event",
+    "outcome",
+    "comparison",
     "publication",
     "system",
     "person",

@@ -17,9 +17,12 @@ from bipmkg.rdf.namespaces import GRAPH_BASE
 
 
 def graph_iri(path: Path) -> URIRef:
-    """The named-graph IRI of an input file: its stem under the project's graph base."""
+    """The named-graph IRI of an input file: its stem under the project's graph base, and for a
+    generated file `imported/<source>/<stem>`."""
     if path.name == "bipmkg.ttl":
         return URIRef(GRAPH_BASE + "ontology")
+    if path.parent.parent.name == "imported":
+        return URIRef(f"{GRAPH_BASE}imported/{path.parent.name}/{path.stem}")
     return URIRef(GRAPH_BASE + path.stem)
 
 

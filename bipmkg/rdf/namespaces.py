@@ -7,6 +7,7 @@ instead of minting a new IRI (the W3C ORG `org:subOrganzationOf` typo is the cau
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 from rdflib import Namespace, URIRef
@@ -36,6 +37,10 @@ PREFIXES: Final = {
     "programme": "https://w3id.org/bipmkg/id/programme/",
     "agreement": "https://w3id.org/bipmkg/id/agreement/",
     "event": "https://w3id.org/bipmkg/id/event/",
+    "outcome": "https://w3id.org/bipmkg/id/outcome/",
+    "comparison": "https://w3id.org/bipmkg/id/comparison/",
+    "submission": "https://w3id.org/bipmkg/id/submission/",
+    "publication": "https://w3id.org/bipmkg/id/publication/",
     "place": "https://w3id.org/bipmkg/id/place/",
     "person": "https://w3id.org/bipmkg/id/person/",
     "source": "https://w3id.org/bipmkg/id/source/",
@@ -79,6 +84,9 @@ KINDS: Final = (
     "cooperation",
     "membership",
     "event",
+    "outcome",
+    "comparison",
+    "submission",
     "publication",
     "system",
     "figure",
@@ -154,6 +162,16 @@ class BKG(DefinedNamespace):
     SourceDocument: URIRef
     SourceSection: URIRef
     Discrepancy: URIRef
+    Outcome: URIRef
+    AdoptedResolution: URIRef
+    Decision: URIRef
+    Recommendation: URIRef
+    Declaration: URIRef
+    ActionItem: URIRef
+    KeyComparison: URIRef
+    Submission: URIRef
+    Renaming: URIRef
+    Snapshot: URIRef
 
     # Individuals
     Online: URIRef
@@ -198,6 +216,19 @@ class BKG(DefinedNamespace):
     signatoryCount: URIRef
     hasRevision: URIRef
     dateRevised: URIRef
+    adoptedAt: URIRef
+    adoptedBy: URIRef
+    mentions: URIRef
+    doi: URIRef
+    venue: URIRef
+    comparison: URIRef
+    participant: URIRef
+    pilot: URIRef
+    reportedIn: URIRef
+    renamedBody: URIRef
+    formerName: URIRef
+    repository: URIRef
+    commit: URIRef
     dateResigned: URIRef
     partner: URIRef
     channel: URIRef
@@ -264,6 +295,20 @@ def instance_iri(kind: str, slug: str) -> URIRef:
     if not _SLUG.fullmatch(slug):
         raise ValueError(f"slug {slug!r} is not kebab-case (a-z, 0-9 and hyphens)")
     return URIRef(f"{ID_BASE}{kind}/{slug}")
+
+
+def slugify(text: str) -> str:
+    """A kebab-case slug of any text: accents dropped, every run of other characters one hyphen.
+
+    `slugify("TÜBİTAK UME")` is `tubitak-ume`, `slugify("BIPM.RI(II)-K1.Co-60")` is
+    `bipm-ri-ii-k1-co-60`. Raises ValueError for a text with no letter or digit.
+    """
+    folded = unicodedata.normalize("NFKD", text.replace("ı", "i").replace("ß", "ss"))
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    if not slug:
+        raise ValueError(f"{text!r} has no letter or digit to make a slug of")
+    return slug
 
 
 def split_instance_iri(iri: str) -> tuple[str, str] | None:
