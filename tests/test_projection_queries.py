@@ -195,3 +195,43 @@ def test_the_garbage_collector_is_paused_only_while_projecting() -> None:
     gc.disable()
     project(GraphSelector(_graph()))
     assert not gc.isenabled()  # left as the caller had it
+
+
+MENTIONS = f"""
+@prefix bkg:     <https://w3id.org/bipmkg/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix schema:  <https://schema.org/> .
+@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+
+<{ID}event/chain-alpha-meeting-7> a bkg:Meeting ; bkg:meetingOf <{ALPHA}> ;
+    schema:endDate "1999-10-14"^^xsd:date ; dcterms:source <{S1}> .
+<{ID}outcome/chain-alpha-7-decision-3> a bkg:Decision ;
+    skos:prefLabel "On Beta and Delta"@en ;
+    bkg:adoptedAt <{ID}event/chain-alpha-meeting-7> ; bkg:adoptedBy <{ALPHA}> ;
+    bkg:mentions <{BETA}> , <{DELTA}> , <{ALPHA}> ;
+    dcterms:source <{S2}> .
+"""
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_an_outcome_links_the_bodies_it_names_to_its_adopter(engine: str) -> None:
+    graph = _graph()
+    graph.parse(data=MENTIONS, format="turtle")
+    if engine == "rdflib":
+        found = project(GraphSelector(graph))
+    else:
+        store = ox.Store()
+        store.load(input=graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+        found = project(StoreSelector(store))
+    mentioned = sorted(
+        (link.subject, link.object, link.start, link.sources, link.phrase)
+        for link in found.links
+        if link.kind == "mentioned"
+    )
+    # The adopter naming itself is no link; the meeting's only date (its last day) dates it.
+    phrase = "named in On Beta and Delta (1999-10-14), adopted by"
+    assert mentioned == [
+        (BETA, ALPHA, "1999-10-14", (S2,), phrase),
+        (DELTA, ALPHA, "1999-10-14", (S2,), phrase),
+    ]

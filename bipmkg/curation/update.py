@@ -253,9 +253,7 @@ def apply_change(
         try:
             counts = {by_graph[g]: len(copy.graph(URIRef(g))) for g in by_graph}
             counts.update(imported_counts)
-            build = build_store(
-                store_dir, [*files, *imported], validated=True, triples=counts
-            )
+            build = build_store(store_dir, [*files, *imported], validated=True, triples=counts)
         except OSError as exc:
             raise _storage_error(
                 exc,

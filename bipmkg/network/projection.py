@@ -58,6 +58,7 @@ LINK_KINDS: Mapping[str, str] = {
     "in-programme": "a project that is part of a programme",
     "cooperates": "partners in a cooperation stated by a source",
     "liaises-through": "a partner of a cooperation and the body it liaises through",
+    "mentioned": "a body named in an outcome, linked to the body that adopted it",
 }
 
 
@@ -158,6 +159,8 @@ Q_PROGRAMMES = _facts_query("programme-facts")
 Q_CYCLES = load_query(__file__, "programme-cycle-starts")
 
 Q_COOPERATIONS = _facts_query("cooperation-facts")
+
+Q_MENTIONS = _facts_query("outcome-mentions")
 
 _STRUCTURE = {
     # predicate: (kind, phrase from subject to object, phrase back)
@@ -327,6 +330,8 @@ class _Terms:
 
     ObserverRole: Final = str(BKG.ObserverRole)
     acronym: Final = str(BKG.acronym)
+    adoptedBy: Final = str(BKG.adoptedBy)
+    mentions: Final = str(BKG.mentions)
     basedOn: Final = str(BKG.basedOn)
     channel: Final = str(BKG.channel)
     dateSigned: Final = str(BKG.dateSigned)
@@ -749,6 +754,35 @@ class _Builder:
                         )
                     )
 
+    def read_mentions(self) -> None:
+        """A body named in an outcome, linked to the body that adopted it, from the meeting's
+        date (its first day, else its last: some sources give only the last)."""
+        facts = self.facts(Q_MENTIONS)
+        for fact in facts.facts():
+            label = _label(facts, fact)
+            own = facts.get(fact, _Terms.source)
+            start = _earliest(facts.get(fact, _Terms.startDate)) or _earliest(
+                facts.get(fact, _Terms.endDate)
+            )
+            when = f" ({start})" if start else ""
+            for adopter in facts.get(fact, _Terms.adoptedBy):
+                for named in facts.get(fact, _Terms.mentions):
+                    self.add(
+                        Link(
+                            subject=named,
+                            object=adopter,
+                            kind="mentioned",
+                            fact=fact,
+                            fact_label=label,
+                            start=start,
+                            end=None,
+                            sources=_sorted(self.cited(fact, _Terms.mentions, named, own)),
+                            role=None,
+                            phrase=f"named in {label}{when}, adopted by",
+                            phrase_back=f"adopted {label}{when}, which names",
+                        )
+                    )
+
     def read_structure(self, agreements: _Facts) -> None:
         rows = self.rows(Q_STRUCTURE)
         # Sorted: the first of two statements of one kind between a pair names the link.
@@ -893,6 +927,7 @@ def project(selector: Selector) -> Projection:
         builder.read_programmes()
         builder.read_cooperations(agreement_facts)
         builder.read_structure(agreement_facts)
+        builder.read_mentions()
         links = tuple(builder.links[key] for key in sorted(builder.links))
         bodies = tuple(builder.bodies[iri] for iri in sorted(builder.bodies))
         return Projection(bodies, links, tuple(agreements), tuple(events))

@@ -47,6 +47,7 @@
     "in-programme": ["#c77dff", "dashed"],
     cooperates: ["#00798c", "solid"],
     "liaises-through": ["#00798c", "dotted"],
+    mentioned: ["#9c6644", "dotted"],
   };
   const COMMUNITY_COLOURS = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
