@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import DCTERMS, PROV, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from bipmkg.rdf.namespaces import BKG, SCHEMA, instance_iri, slugify
@@ -50,6 +50,7 @@ def describe_snapshot(graph: Graph, snapshot: Snapshot, paths: list[str]) -> Non
     graph.add((s, RDF.type, BKG.Snapshot))
     graph.add((s, RDF.type, PROV.Entity))
     graph.add((s, DCTERMS.title, Literal(snapshot.title, lang="en")))
+    graph.add((s, SKOS.prefLabel, Literal(snapshot.title, lang="en")))
     graph.add((s, BKG.repository, Literal(snapshot.repository)))
     graph.add((s, BKG.commit, Literal(snapshot.commit)))
     graph.add((s, DCTERMS.issued, Literal(snapshot.commit_date, datatype=XSD.date)))
@@ -66,7 +67,9 @@ def describe_snapshot(graph: Graph, snapshot: Snapshot, paths: list[str]) -> Non
         f = snapshot.file_iri(path)
         graph.add((f, RDF.type, BKG.SourceDocument))
         graph.add((f, RDF.type, PROV.Entity))
-        graph.add((f, DCTERMS.title, Literal(f"{snapshot.repository}: {path}", lang="en")))
+        title = Literal(f"{snapshot.repository}: {path}", lang="en")
+        graph.add((f, DCTERMS.title, title))
+        graph.add((f, SKOS.prefLabel, title))
         graph.add((f, DCTERMS.isPartOf, s))
         graph.add((f, BKG.localPath, Literal(f"reference/{snapshot.name}/{path}")))
         graph.add(
