@@ -62,7 +62,9 @@ def run_import(source: str, path: Path, *, data_dir: Path | None = None) -> Impo
     if len(set(names)) != len(names) or any("/" in n or not n.endswith(".ttl") for n in names):
         raise BipmkgError(f"the {source} importer generated bad or repeated file names: {names}")
     folder = data / "imported" / source
-    written, unchanged, triples = [], [], 0
+    written: list[str] = []
+    unchanged: list[str] = []
+    triples = 0
     for item in generated:
         describe_snapshot(item.graph, importer.SNAPSHOT, list(item.read))
         triples += len(item.graph)
