@@ -162,3 +162,24 @@ def test_an_upload_to_a_generated_graph_is_refused_with_the_reason(
             data_dir=data,
             store_dir=store,
         )
+
+
+def test_a_curated_label_wins_and_the_imported_one_becomes_an_alias(
+    fake: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "extra.ttl").write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        f'<{ID}committee/alpha-wg> skos:prefLabel "Alpha WG (curated)"@en .\n'
+    )
+    run_import("fake", fake, data_dir=data)
+    graph = Graph().parse(data / "imported" / "fake" / "alpha-wg.ttl")
+    alpha = URIRef(f"{ID}committee/alpha-wg")
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    assert list(graph.objects(alpha, URIRef(skos + "prefLabel"))) == []
+    assert [str(o) for o in graph.objects(alpha, URIRef(skos + "altLabel"))] == [
+        "Alpha working group"
+    ]
+    beta = Graph().parse(data / "imported" / "fake" / "beta-wg.ttl")
+    assert [str(o) for o in beta.objects(None, URIRef(skos + "prefLabel"))] == ["Beta WG"]

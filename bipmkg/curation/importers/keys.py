@@ -57,9 +57,10 @@ def body_iri(code: str) -> URIRef:
 
 
 def meeting_iri(code: str, identifier: str) -> URIRef:
-    """`event:<code>-meeting-<identifier>`: the 9th CGPM is `event:cgpm-meeting-9`, the first
-    session of the CIPM's 101st meeting `event:cipm-meeting-101-1`."""
-    return instance_iri("event", f"{slugify(code)}-meeting-{slugify(identifier)}")
+    """`event:<code>-<identifier>`: the 9th CGPM is `event:cgpm-9`, the first session of the
+    CIPM's 101st meeting `event:cipm-101-1` — the scheme the curated meetings (events.ttl) use,
+    so a meeting both curated and imported is one IRI."""
+    return instance_iri("event", f"{slugify(code)}-{slugify(identifier)}")
 
 
 def outcome_iri(code: str, meeting: str, kind: str, number: str) -> URIRef:

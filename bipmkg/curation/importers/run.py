@@ -2,7 +2,9 @@
 
 `bipmkg import SOURCE PATH` calls `run_import`. Files of the source's folder that the run did not
 generate are removed, so a body that left the snapshot leaves the graph; files whose bytes did not
-change are not touched (their modification time, and the store's fingerprint, stay).
+change are not touched (their modification time, and the store's fingerprint, stay). Where a
+curated file already gives a resource a preferred label in a language, an imported label that
+differs becomes an alternative label: one preferred label per language, and the curator's wins.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
 
+from rdflib import Graph, Literal
+from rdflib.namespace import SKOS
+from rdflib.term import Node
+
 from bipmkg import config
 from bipmkg.curation.importers import IMPORTERS
 from bipmkg.curation.importers.output import GeneratedFile, render, write_atomically
 from bipmkg.curation.importers.snapshot import Snapshot, describe_snapshot
 from bipmkg.errors import BipmkgError, ImportRefused
+from bipmkg.rdf.files import parse_file
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,9 @@ def run_import(source: str, path: Path, *, data_dir: Path | None = None) -> Impo
     names = [g.name for g in generated]
     if len(set(names)) != len(names) or any("/" in n or not n.endswith(".ttl") for n in names):
         raise BipmkgError(f"the {source} importer generated bad or repeated file names: {names}")
+    curated = curated_labels(data)
+    for item in generated:
+        defer_to_curated(item.graph, curated)
     folder = data / "imported" / source
     written: list[str] = []
     unchanged: list[str] = []
@@ -76,3 +86,25 @@ def run_import(source: str, path: Path, *, data_dir: Path | None = None) -> Impo
             stale.unlink()
             removed.append(stale.name)
     return ImportResult(source, folder, tuple(written), tuple(unchanged), tuple(removed), triples)
+
+
+def curated_labels(data: Path) -> dict[tuple[Node, str], Literal]:
+    """The curated files' preferred labels, by (resource, language)."""
+    labels: dict[tuple[Node, str], Literal] = {}
+    for path in config.curated_files(data):
+        for subject, _, label in parse_file(path).triples((None, SKOS.prefLabel, None)):
+            if isinstance(label, Literal) and label.language:
+                labels[(subject, label.language)] = label
+    return labels
+
+
+def defer_to_curated(graph: Graph, curated: dict[tuple[Node, str], Literal]) -> None:
+    """A resource has one preferred label per language: where a curator already gave one, an
+    imported label that differs is kept as an alternative label (still cited by its file)."""
+    for subject, _, label in list(graph.triples((None, SKOS.prefLabel, None))):
+        if not isinstance(label, Literal) or not label.language:
+            continue
+        kept = curated.get((subject, label.language))
+        if kept is not None and kept != label:
+            graph.remove((subject, SKOS.prefLabel, label))
+            graph.add((subject, SKOS.altLabel, label))
