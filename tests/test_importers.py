@@ -182,4 +182,5 @@ def test_a_curated_label_wins_and_the_imported_one_becomes_an_alias(
         "Alpha working group"
     ]
     beta = Graph().parse(data / "imported" / "fake" / "beta-wg.ttl")
-    assert [str(o) for o in beta.objects(None, URIRef(skos + "prefLabel"))] == ["Beta WG"]
+    beta_wg = URIRef(f"{ID}committee/beta-wg")
+    assert [str(o) for o in beta.objects(beta_wg, URIRef(skos + "prefLabel"))] == ["Beta WG"]
