@@ -88,7 +88,7 @@ def test_unknown_sources_and_missing_folders_are_refused(fake: Path, tmp_path: P
 def test_the_command_says_what_is_wrong_and_exits_2(tmp_path: Path) -> None:
     for argv, said in (
         (["import", "nope", str(tmp_path)], "invalid choice: 'nope'"),
-        (["import", "ccri-ii-kc", str(tmp_path / "missing")], "not a folder"),
+        (["import", "si-reference-point", str(tmp_path / "missing")], "not a folder"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "bipmkg", *argv], capture_output=True, text=True, timeout=120

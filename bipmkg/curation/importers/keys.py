@@ -63,12 +63,14 @@ def meeting_iri(code: str, identifier: str) -> URIRef:
     return instance_iri("event", f"{slugify(code)}-{slugify(identifier)}")
 
 
-def outcome_iri(code: str, meeting: str, kind: str, number: str) -> URIRef:
+def outcome_iri(code: str, meeting: str, kind: str, number: str = "") -> URIRef:
     """`outcome:<code>-<meeting>-<type>-<number>`: Resolution 4 of the 9th CGPM is
     `outcome:cgpm-9-resolution-4`, CIPM decision 101-16 at session 101-1
-    `outcome:cipm-101-1-decision-101-16`."""
+    `outcome:cipm-101-1-decision-101-16`; an outcome without a number (the 3rd CGPM's only
+    declaration) ends with its type."""
     kind = outcome_type(kind)
-    return instance_iri("outcome", f"{slugify(code)}-{slugify(meeting)}-{kind}-{slugify(number)}")
+    tail = f"-{slugify(number)}" if number else ""
+    return instance_iri("outcome", f"{slugify(code)}-{slugify(meeting)}-{kind}{tail}")
 
 
 def outcome_type(kind: str) -> str:

@@ -30,6 +30,7 @@ class Snapshot:
     licence: str  #: the licence's IRI
     attribution: str  #: the attribution the licence asks for, in English
     home: str  #: the repository's web page
+    folder: str = ""  #: the folder of the repository that the snapshot copies ("" for all of it)
 
     @property
     def iri(self) -> URIRef:
@@ -48,6 +49,7 @@ def describe_snapshot(graph: Graph, snapshot: Snapshot, paths: list[str]) -> Non
     """Add the snapshot, the files of it that were read and the import run to `graph`."""
     s = snapshot.iri
     graph.add((s, RDF.type, BKG.Snapshot))
+    graph.add((s, RDF.type, BKG.SourceDocument))  # stated, so that no reader needs inference
     graph.add((s, RDF.type, PROV.Entity))
     graph.add((s, DCTERMS.title, Literal(snapshot.title, lang="en")))
     graph.add((s, SKOS.prefLabel, Literal(snapshot.title, lang="en")))
@@ -58,11 +60,11 @@ def describe_snapshot(graph: Graph, snapshot: Snapshot, paths: list[str]) -> Non
     graph.add((s, DCTERMS.rightsHolder, Literal(snapshot.attribution, lang="en")))
     graph.add((s, SCHEMA.url, URIRef(snapshot.home)))
     graph.add((s, BKG.localPath, Literal(f"reference/{snapshot.name}")))
-    graph.add((s, DCTERMS.source, s))
     run = snapshot.activity_iri
     graph.add((run, RDF.type, PROV.Activity))
     graph.add((run, RDFS.label, Literal(f"bipmkg import {snapshot.name}", lang="en")))
     graph.add((run, PROV.used, s))
+    graph.add((run, DCTERMS.source, s))
     for path in sorted(set(paths)):
         f = snapshot.file_iri(path)
         graph.add((f, RDF.type, BKG.SourceDocument))
@@ -76,7 +78,10 @@ def describe_snapshot(graph: Graph, snapshot: Snapshot, paths: list[str]) -> Non
             (
                 f,
                 SCHEMA.url,
-                URIRef(f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/{path}"),
+                URIRef(
+                    f"https://github.com/{snapshot.repository}/blob/{snapshot.commit}/"
+                    + "/".join(p for p in (snapshot.folder, path) if p)
+                ),
             )
         )
         graph.add((f, PROV.wasDerivedFrom, s))
