@@ -184,3 +184,13 @@ def test_a_curated_label_wins_and_the_imported_one_becomes_an_alias(
     beta = Graph().parse(data / "imported" / "fake" / "beta-wg.ttl")
     beta_wg = URIRef(f"{ID}committee/beta-wg")
     assert [str(o) for o in beta.objects(beta_wg, URIRef(skos + "prefLabel"))] == ["Beta WG"]
+
+
+def test_every_registered_importer_exists_and_follows_the_contract() -> None:
+    from bipmkg.curation.importers.run import load_importer
+
+    for name in importers.IMPORTERS:
+        module = load_importer(name)
+        assert module.SNAPSHOT.name == name
+        assert callable(module.generate)
+        assert len(module.SNAPSHOT.commit) == 40, f"{name}: pin the snapshot's commit"
