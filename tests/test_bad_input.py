@@ -62,7 +62,11 @@ def curated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*"))}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # -- Raw HTTP over a socket --------------------------------------------------------------------
