@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Named on the "International cooperation" page (its menu), but no fact in graph_data/ links
 # them to anything the BIPM is linked to: the IERS is only "established by the IAU and the IUGG",
 # the forum has no link at all. A curator who adds the link should remove it from this set.
-KNOWN_UNLINKED = {f"{ID}organisation/iers", f"{ID}network/forum-nmi-international-activities"}
+# The IERS was unlinked until the outcomes' mentions (CCTF and CGPM texts name it).
+KNOWN_UNLINKED = {f"{ID}network/forum-nmi-international-activities"}
 
 NAMED_IN_SOURCES = f"""PREFIX bkg: <https://w3id.org/bipmkg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>

@@ -168,6 +168,8 @@ class BKG(DefinedNamespace):
     Recommendation: URIRef
     Declaration: URIRef
     ActionItem: URIRef
+    PositionStatement: URIRef
+    WorkingGroup: URIRef
     KeyComparison: URIRef
     Submission: URIRef
     Renaming: URIRef

@@ -19,4 +19,5 @@ from typing import Final
 #: reconcile with what an earlier one wrote).
 IMPORTERS: Final = {
     "si-reference-point": "bipmkg.curation.importers.si_reference_point",
+    "bipm-data-outcomes": "bipmkg.curation.importers.bipm_data_outcomes",
 }

@@ -15,7 +15,8 @@ from rdflib import URIRef
 from bipmkg.rdf.namespaces import BKG, instance_iri, slugify
 
 #: The bodies whose meetings the snapshots hold, by the code the snapshots use (lower case):
-#: (kind, slug) of their IRI. The CGPM, CIPM, JCGM and JCRB are curated already.
+#: (kind, slug) of their IRI. They are curated (graph_data/*.ttl); their working groups are
+#: minted by the importers (`body_iri`).
 BODIES: Final = {
     "cgpm": ("organisation", "cgpm"),
     "cipm": ("organisation", "cipm"),
@@ -40,6 +41,7 @@ OUTCOME_CLASSES: Final = {
     "recommendation": BKG.Recommendation,
     "declaration": BKG.Declaration,
     "action": BKG.ActionItem,
+    "statement": BKG.PositionStatement,
 }
 
 

@@ -3,8 +3,9 @@
 `bipmkg import SOURCE PATH` calls `run_import`. Files of the source's folder that the run did not
 generate are removed, so a body that left the snapshot leaves the graph; files whose bytes did not
 change are not touched (their modification time, and the store's fingerprint, stay). Where a
-curated file already gives a resource a preferred label in a language, an imported label that
-differs becomes an alternative label: one preferred label per language, and the curator's wins.
+curated file (or an import the importer defers to, `DEFERS_TO`) already gives a resource a
+preferred label in a language, an imported label that differs becomes an alternative label: one
+preferred label per language, and the curator's wins.
 """
 
 from __future__ import annotations
@@ -34,8 +35,26 @@ class ImportContext:
 
     data_dir: Path
 
+    def known(self, excluding: str) -> Graph:
+        """The curated files and every import but `excluding`'s own: the bodies to link to."""
+        graph = Graph()
+        for path in config.data_files(self.data_dir):
+            if path.parent.name != excluding or path.parent.parent.name != "imported":
+                graph += parse_file(path)
+        return graph
+
+    def imported(self, source: str) -> Graph:
+        """What an earlier import of `source` wrote (empty if it has not run)."""
+        graph = Graph()
+        for path in sorted((self.data_dir / "imported" / source).glob("*.ttl")):
+            graph += parse_file(path)
+        return graph
+
 
 class Importer(Protocol):
+    """An importer module; it may also set `DEFERS_TO`, the sources whose preferred labels win
+    over its own as curated ones do (none by default)."""
+
     SNAPSHOT: Snapshot
 
     def generate(self, source: Path, context: ImportContext) -> Iterable[GeneratedFile]: ...
@@ -68,7 +87,7 @@ def run_import(source: str, path: Path, *, data_dir: Path | None = None) -> Impo
     names = [g.name for g in generated]
     if len(set(names)) != len(names) or any("/" in n or not n.endswith(".ttl") for n in names):
         raise BipmkgError(f"the {source} importer generated bad or repeated file names: {names}")
-    curated = curated_labels(data)
+    curated = curated_labels(data, getattr(importer, "DEFERS_TO", ()))
     for item in generated:
         defer_to_curated(item.graph, curated)
     folder = data / "imported" / source
@@ -88,10 +107,12 @@ def run_import(source: str, path: Path, *, data_dir: Path | None = None) -> Impo
     return ImportResult(source, folder, tuple(written), tuple(unchanged), tuple(removed), triples)
 
 
-def curated_labels(data: Path) -> dict[tuple[Node, str], Literal]:
-    """The curated files' preferred labels, by (resource, language)."""
+def curated_labels(data: Path, sources: Iterable[str] = ()) -> dict[tuple[Node, str], Literal]:
+    """The preferred labels of the curated files (and of the imports of `sources`), by
+    (resource, language); a curated one wins over an imported one."""
     labels: dict[tuple[Node, str], Literal] = {}
-    for path in config.curated_files(data):
+    earlier = [p for s in sources for p in sorted((data / "imported" / s).glob("*.ttl"))]
+    for path in [*earlier, *config.curated_files(data)]:
         for subject, _, label in parse_file(path).triples((None, SKOS.prefLabel, None)):
             if isinstance(label, Literal) and label.language:
                 labels[(subject, label.language)] = label

@@ -17,7 +17,6 @@ the CGPM"), never by a translation.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,6 +30,7 @@ from bipmkg.curation.importers import keys
 from bipmkg.curation.importers.output import GeneratedFile
 from bipmkg.curation.importers.run import ImportContext
 from bipmkg.curation.importers.snapshot import Snapshot, cite
+from bipmkg.curation.importers.text import looks_french, plain
 from bipmkg.errors import DataLoadError, ImportRefused
 from bipmkg.rdf.files import parse_file
 from bipmkg.rdf.namespaces import BKG, SCHEMA
@@ -70,11 +70,6 @@ _CLASSES: Final[dict[Node, URIRef]] = {
     RB.Recommendation: BKG.Recommendation,
     RB.Declaration: BKG.Declaration,
 }
-_FRENCH_WORDS = re.compile(
-    r"\b(concernant|relative|relatif|sur|des|du|de la|les|le|la|et|aux|l'|d'|pour|une?)\b",
-    re.IGNORECASE,
-)
-_ENGLISH_WORDS = re.compile(r"\b(the|of|on|and|for|to|concerning|with|in)\b", re.IGNORECASE)
 
 
 def parse_label(label: str) -> tuple[str, str, str | None, str]:
@@ -85,23 +80,6 @@ def parse_label(label: str) -> tuple[str, str, str | None, str]:
         raise DataLoadError(f"si-reference-point: cannot read the label {label!r}")
     body, meeting, kind, number = match.groups()
     return body.lower(), meeting, keys.outcome_type(kind) if kind else None, number or ""
-
-
-def plain(text: str) -> str:
-    """A text without its AsciiDoc and HTML markup: `*considering*` → considering,
-    `stem:[...]` → its content, `<i>g</i><sub>n</sub>` → gn, entities decoded, spaces folded."""
-    text = re.sub(r"stem:\[([^\]]*)\]", r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"\[type=[^\]]*\]", "", text)
-    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?m)^\s*\.+\s+", "", text)
-    text = text.replace(" +\n", "\n")
-    return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
-
-
-def looks_french(text: str) -> bool:
-    """Whether a title tagged @en is French: French function words and no English ones."""
-    return bool(_FRENCH_WORDS.search(text)) and not _ENGLISH_WORDS.search(text)
 
 
 def generate(source: Path, context: ImportContext) -> Iterable[GeneratedFile]:
