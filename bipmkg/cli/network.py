@@ -155,13 +155,12 @@ def _analysis(args: argparse.Namespace, as_of: date | None) -> Analysis:
 
 
 def _selector(args: argparse.Namespace) -> Selector:
-    from bipmkg.query.selector import GraphSelector
     from bipmkg.store.adapters import StoreSelector
 
     if args.turtle:
         from bipmkg.rdf.files import load_graph
 
-        return GraphSelector(load_graph())
+        return StoreSelector.from_graph(load_graph())
     return StoreSelector.open(args.store)
 
 

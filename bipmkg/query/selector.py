@@ -42,7 +42,8 @@ def _bind(query: str, bindings: Mapping[str, str] | None) -> str:
 
 
 class GraphSelector:
-    """rdflib graph: for tests and the CLI working on Turtle files."""
+    """rdflib graph, evaluated by rdflib's own SPARQL: for tests on small graphs (the real graph
+    goes through `store.adapters.StoreSelector.from_graph`, hundreds of times faster)."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph

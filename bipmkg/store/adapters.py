@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from bipmkg.errors import QueryError
 from bipmkg.query.engine import Engine
@@ -25,6 +26,18 @@ class StoreSelector:
     @classmethod
     def open(cls, store_dir: Path | None = None) -> StoreSelector:
         return cls(open_store(store_dir))
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> StoreSelector:
+        """An in-memory Oxigraph store holding `graph` (one named graph): rdflib's own SPARQL
+        takes minutes on the projection's joins at 10^5 triples, Oxigraph well under a second."""
+        store = ox.Store()
+        store.load(
+            graph.serialize(format="nt", encoding="utf-8"),
+            format=ox.RdfFormat.N_TRIPLES,
+            to_graph=ox.NamedNode("urn:bipmkg:graph"),
+        )
+        return cls(store)
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:
         try:
