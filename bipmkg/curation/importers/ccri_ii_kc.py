@@ -281,7 +281,11 @@ def comparisons(
             year = (release.findtext(f"{KC}year") or "").strip()
             if not doi:
                 continue
-            bare = re.sub(r"^https?://(dx\.)?doi\.org/", "", doi)
+            # "https://10.1088/…" (a slip for https://doi.org/10.1088/…) is read as its DOI;
+            # "https://doi.org/?" and non-DOI links (KCDB page) give no publication.
+            bare = re.sub(r"^https?://((dx\.)?doi\.org/)?", "", doi)
+            if not re.fullmatch(r"10\.\d{4,}/\S+", bare):
+                continue
             pub = instance_iri("publication", slugify(bare))
             g.add((pub, RDF.type, BKG.Publication))
             g.add((pub, RDF.type, SCHEMA.ScholarlyArticle))
