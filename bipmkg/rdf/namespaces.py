@@ -227,6 +227,7 @@ class BKG(DefinedNamespace):
     reportedIn: URIRef
     renamedBody: URIRef
     formerName: URIRef
+    submissionYear: URIRef
     repository: URIRef
     commit: URIRef
     dateResigned: URIRef

@@ -19,4 +19,5 @@ from typing import Final
 #: reconcile with what an earlier one wrote).
 IMPORTERS: Final = {
     "si-reference-point": "bipmkg.curation.importers.si_reference_point",
+    "ccri-ii-kc": "bipmkg.curation.importers.ccri_ii_kc",
 }
