@@ -201,7 +201,7 @@ def reconcile(existing: Graph, institute: Institute) -> URIRef | None:
     """The curated body that is this institute, by ROR first, then by the reviewed table;
     refuses a row whose acronym an existing body uses and that the table does not settle."""
     if institute.ror:
-        for body in sorted(existing.subjects(SKOS.exactMatch, URIRef(institute.ror))):
+        for body in sorted(existing.subjects(SKOS.exactMatch, URIRef(institute.ror)), key=str):
             return URIRef(str(body))
     if institute.acronym in CURATED:
         body = instance_iri("organisation", CURATED[institute.acronym])
