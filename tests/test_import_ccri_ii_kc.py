@@ -29,6 +29,7 @@ from bipmkg.curation.importers.ccri_ii_kc import (
 )
 from bipmkg.linked_data.describe import Term, describe
 from bipmkg.linked_data.search import SearchIndex
+from bipmkg.linked_data.sections import read_sections
 from bipmkg.query.selector import GraphSelector
 from bipmkg.rdf.namespaces import BKG
 from bipmkg.validation.validate import validate
@@ -302,3 +303,16 @@ def test_pages_fall_back_from_english_to_french_to_the_body_s_own_language(union
     assert participant.label("en") == ("Physikalisch-Technische Bundesanstalt", True)
     french_only = Term(f"{ID}organisation/x", True, "", "Nom", "Name")
     assert french_only.label("en") == ("Nom", True)
+
+
+def test_a_members_section_names_a_member_in_its_own_language() -> None:
+    mini = Graph()
+    committee, member = _iri("committee", "k"), _iri("organisation", "m")
+    membership = _iri("membership", "k--m")
+    mini.add((membership, ORG.organization, committee))
+    mini.add((membership, ORG.member, member))
+    mini.add((membership, ORG.role, BKG.MemberRole))
+    mini.add((member, SKOS.prefLabel, Literal("Bundesamt", lang="de")))
+    (section,) = read_sections(GraphSelector(mini), "committee", str(committee))
+    cell = section.rows[0][0]
+    assert cell is not None and cell.label("en") == ("Bundesamt", True)

@@ -91,12 +91,6 @@ LANGUAGES: Final = {
     "LNMRI-IRD": "pt", "PTB": "de", "PTKMR": "id", "SCK.CEN/LNK": "nl", "SMU": "sk",
 }  # fmt: skip
 
-#: Types other than NationalMetrologyInstitute. Every other row is typed as an NMI, which is the
-#: role the table gives it (the laboratory a State sent to the comparison), even the nuclear
-#: research bodies (AECL, ANSTO, BARC, KACST…): no source used says they are not designated
-#: institutes, so ResearchInstitute would be a guess. The curated bodies keep their types.
-TYPES: Final[dict[str, URIRef]] = {}
-
 #: The RMOs of the table's RMO column, all curated (slug of their organisation: IRI).
 RMOS: Final = {
     "AFRIMETS": "afrimets", "APMP": "apmp", "COOMET": "coomet", "EURAMET": "euramet",
@@ -264,7 +258,11 @@ def institutes(source: Path, existing: Graph) -> tuple[Graph, dict[str, URIRef],
             _add(graph, existing, s, p, o)
 
         if found is None:
-            put(RDF.type, TYPES.get(row.acronym, BKG.NationalMetrologyInstitute))
+            # Every minted body is an NMI, the role the table gives it (the laboratory a State
+            # sent to the comparison), the nuclear research bodies too (AECL, ANSTO, BARC,
+            # KACST…): no source used says they are not designated institutes, so
+            # ResearchInstitute would be a guess. The curated bodies keep their curated types.
+            put(RDF.type, BKG.NationalMetrologyInstitute)
         put(SKOS.prefLabel, Literal(row.name, lang=LANGUAGES.get(row.acronym, "en")))
         put(BKG.acronym, Literal(row.acronym, lang="en"))
         for old in row.former:
