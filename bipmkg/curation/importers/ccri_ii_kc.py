@@ -104,6 +104,8 @@ COUNTRY_SLUGS: Final = {"Türkiye": "turkey"}
 #: Country cells that name no country: the JRC's "European Union" (not a country; no
 #: bkg:country). ASMW's "former East Germany" is a country that was: minted as
 #: place:east-germany, labelled "East Germany" with the table's words as an alternative label.
+#: Every other cell is minted as the schema:Country it names, with the table's English name
+#: (bkg:country's range), "Chinese Taipei" too, the name the BIPM gives that economy.
 NOT_COUNTRIES: Final = frozenset({"", "European Union"})
 FORMER_COUNTRIES: Final = {"former East Germany": "East Germany"}
 
