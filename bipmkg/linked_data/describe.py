@@ -55,6 +55,8 @@ class Term:
     is_iri: bool
     label_en: str = ""
     label_fr: str = ""
+    #: a label in another language, shown when there is neither an English nor a French one
+    label_other: str = ""
     language: str = ""
     datatype: str = ""
     kind: str = ""
@@ -66,7 +68,7 @@ class Term:
         wanted = self.label_fr if lang == "fr" else self.label_en
         if wanted:
             return wanted, False
-        other = self.label_en or self.label_fr
+        other = self.label_en or self.label_fr or self.label_other
         if other:
             return other, True
         local = self.value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -158,12 +160,20 @@ def describe(selector: Selector, iri: str) -> Description:
     )
     label_en = next((f.value.value for f in facts if _is_label(f, "en")), "")
     label_fr = next((f.value.value for f in facts if _is_label(f, "fr")), "")
+    label_other = min(
+        (
+            f.value.value
+            for f in facts
+            if f.predicate == _PREF_LABEL and f.value.language not in ("", "en", "fr")
+        ),
+        default="",
+    )
     split = split_instance_iri(entity)
     return Description(
         iri=entity,
         kind=split[0] if split else "ontology",
         types=tuple(types),
-        label=Term(entity, True, label_en, label_fr),
+        label=Term(entity, True, label_en, label_fr, label_other),
         facts=tuple(facts),
         incoming=tuple(incoming),
         sources=sources,
@@ -173,6 +183,7 @@ def describe(selector: Selector, iri: str) -> Description:
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DCT_SOURCE = "http://purl.org/dc/terms/source"
+_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 _LABELS = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://www.w3.org/2000/01/rdf-schema#label",
@@ -194,6 +205,7 @@ def _term(row: Row, var: str) -> Term:
         is_iri=is_iri,
         label_en=row.get("en", "") if is_iri else "",
         label_fr=row.get("fr", "") if is_iri else "",
+        label_other=row.get("other", "") if is_iri else "",
         language=row.get("lang", "") if var == "o" else "",
         datatype=row.get("dt", "") if var == "o" else "",
         kind=kind.rsplit("#", 1)[-1] if kind else "",

@@ -162,10 +162,13 @@ def read_sections(selector: Selector, kind: str, iri: str) -> list[Section]:
                     cells.append(None)
                     continue
                 en, fr = row.get(column.var + "En"), row.get(column.var + "Fr")
+                # A label in another language, for a body named only in its own (queries that
+                # select `<var>Other`).
+                other = row.get(column.var + "Other", "")
                 is_iri = value.startswith(("https://", "http://")) and (
                     en is not None or fr is not None or value.startswith("https://w3id.org/")
                 )
-                cells.append(Term(value, is_iri, en or "", fr or ""))
+                cells.append(Term(value, is_iri, en or "", fr or "", other))
             rows.append(tuple(cells))
         if rows:
             filled.append(Section(spec, tuple(rows)))

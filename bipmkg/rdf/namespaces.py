@@ -229,6 +229,7 @@ class BKG(DefinedNamespace):
     reportedIn: URIRef
     renamedBody: URIRef
     formerName: URIRef
+    submissionYear: URIRef
     repository: URIRef
     commit: URIRef
     dateResigned: URIRef

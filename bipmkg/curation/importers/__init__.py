@@ -19,5 +19,6 @@ from typing import Final
 #: reconcile with what an earlier one wrote).
 IMPORTERS: Final = {
     "si-reference-point": "bipmkg.curation.importers.si_reference_point",
+    "ccri-ii-kc": "bipmkg.curation.importers.ccri_ii_kc",
     "bipm-data-outcomes": "bipmkg.curation.importers.bipm_data_outcomes",
 }
