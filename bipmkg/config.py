@@ -43,7 +43,11 @@ ENVIRONMENT: tuple[Setting, ...] = (
     Setting("DATA_DIR", "graph_data/", "Folder of the curated Turtle files."),
     Setting("STORE_DIR", "var/store/", "Folder of the built Oxigraph store."),
     Setting("STORE", "embedded", "Backend of `bipmkg build`: embedded, memory or remote."),
-    Setting("SHACL_ENGINE", "pyshacl", "SHACL engine: pyshacl or pyrudof."),
+    Setting(
+        "SHACL_ENGINE",
+        "",
+        "SHACL engine: pyrudof (where installed) or pyshacl, the reference; same results.",
+    ),
     Setting("REMOTE_URL", "", "Base URL of a remote SPARQL server (/query, /update, /store)."),
     Setting("REMOTE_QUERY_URL", "", "The remote query endpoint (wins over the base)."),
     Setting("REMOTE_UPDATE_URL", "", "The remote update endpoint (wins over the base)."),

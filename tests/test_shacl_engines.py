@@ -17,6 +17,7 @@ from rdflib import SH, Graph
 
 from bipmkg.cli.main import build_parser
 from bipmkg.errors import EngineError
+from bipmkg.validation import engines
 from bipmkg.validation.engines import (
     ENGINE_ENV,
     ENGINES,
@@ -93,6 +94,8 @@ def test_sparql_targets_become_target_nodes() -> None:
 
 def test_the_engine_is_chosen_by_argument_then_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENGINE_ENV, raising=False)
+    assert choose_engine() == ("pyrudof" if engines.pyrudof_available() else "pyshacl")
+    monkeypatch.setattr(engines, "pyrudof_available", lambda: False)
     assert choose_engine() == "pyshacl"
     monkeypatch.setenv(ENGINE_ENV, "PyShacl")
     assert choose_engine() == "pyshacl"

@@ -165,7 +165,8 @@ def validate(
 
     The ontology is always mixed in, so that `sh:targetClass` sees subclasses and labels of
     properties are at hand for the report. `engine` is "pyshacl" or "pyrudof" (default:
-    `BIPMKG_SHACL_ENGINE`, else pyshacl); both give the same results.
+    `BIPMKG_SHACL_ENGINE`, else pyrudof where installed, else pyshacl); both give the same
+    results.
     """
     chosen = choose_engine(engine)
     ontology = load_ontology()
@@ -380,13 +381,10 @@ def _label(lookup: Lookup, node: Node | None) -> str:
 
 
 def _english(literals: Iterable[Node]) -> str:
-    best = ""
-    for literal in literals:
-        if isinstance(literal, Literal):
-            if literal.language == "en":
-                return str(literal)
-            best = best or str(literal)
-    return best
+    """The English label, else any; the first in order where there are several (a node that
+    breaks the one-label-per-language shape must be named alike by both engines)."""
+    found = sorted((lit.language != "en", str(lit)) for lit in literals if isinstance(lit, Literal))
+    return found[0][1] if found else ""
 
 
 def _value_text(value: Node | None) -> str:
