@@ -27,8 +27,8 @@ from bipmkg.store.manifest import read_manifest
 
 ID = "https://w3id.org/bipmkg/id/"
 BIPM = f"{ID}organisation/bipm"
-#: The most central body since the CGPM's Member States and Associates are in the graph (cur-states):
-#: about a hundred States are members of the CGPM; the BIPM comes second.
+#: The most central body since the CGPM's Member States and Associates are in the graph
+#: (cur-states): about a hundred States are members of the CGPM; the BIPM comes second.
 CGPM = f"{ID}organisation/cgpm"
 SOURCE = f"{ID}source/"
 ROOT = Path(__file__).resolve().parent.parent
