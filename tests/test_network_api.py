@@ -19,7 +19,9 @@ pytestmark = pytest.mark.web
 
 ID = "https://w3id.org/bipmkg/id/"
 BIPM = f"{ID}organisation/bipm"
-#: First by centrality since the CGPM's Member States and Associates are in the graph (cur-states).
+#: The two bodies ahead of the BIPM since the outcomes' mentions and the CGPM's Member States and
+#: Associates (cur-states) are in the graph.
+CIPM = f"{ID}organisation/cipm"
 CGPM = f"{ID}organisation/cgpm"
 
 
@@ -40,7 +42,7 @@ def test_network_has_nodes_with_labels_kind_and_metrics_and_explained_edges(
     assert bipm["acronym"] == "BIPM" and bipm["kind"] == "IntergovernmentalOrganisation"
     assert bipm["label_en"] == "International Bureau of Weights and Measures"
     assert bipm["label_fr"] == "Bureau International des Poids et Mesures"
-    assert bipm["metrics"]["rank"] == 2 and bipm["metrics"]["degree"] > 20
+    assert bipm["metrics"]["rank"] == 3 and bipm["metrics"]["degree"] > 20
     iris = {n["iri"] for n in data["nodes"]}
     for edge in data["edges"]:
         assert {edge["from_body"], edge["to_body"]} <= iris
@@ -65,7 +67,7 @@ def test_network_as_of_a_date_holds_only_links_started_by_then(server: LiveServe
 
 def test_analysis_reports_metrics_communities_cut_points_and_algorithms(server: LiveServer) -> None:
     data = get_json(server, "/api/analysis")
-    assert [m["iri"] for m in data["metrics"][:2]] == [CGPM, BIPM]
+    assert [m["iri"] for m in data["metrics"][:3]] == [CIPM, CGPM, BIPM]
     assert 0 < data["modularity"] < 1 and len(data["communities"]) > 1
     assert BIPM in data["articulation_points"] and data["bridges"] and data["components"]
     algorithms = {a["metric"]: a["algorithm"] for a in data["algorithms"]}
