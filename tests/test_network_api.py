@@ -22,6 +22,7 @@ BIPM = f"{ID}organisation/bipm"
 CIPM = f"{ID}organisation/cipm"
 # No fact links it to any other body yet (the graph's README, "Bodies without a link").
 FORUM = f"{ID}network/forum-nmi-international-activities"
+CGPM = f"{ID}organisation/cgpm"
 
 
 def get_json(server: LiveServer, route: str) -> Any:
@@ -41,10 +42,7 @@ def test_network_has_nodes_with_labels_kind_and_metrics_and_explained_edges(
     assert bipm["acronym"] == "BIPM" and bipm["kind"] == "IntergovernmentalOrganisation"
     assert bipm["label_en"] == "International Bureau of Weights and Measures"
     assert bipm["label_fr"] == "Bureau International des Poids et Mesures"
-    # The BIPM has the most partners; the CIPM ranks first by PageRank since the outcomes it
-    # adopted name hundreds of bodies (mentions), the BIPM second.
-    assert bipm["metrics"]["rank"] == 2 and bipm["metrics"]["degree"] > 20
-    assert bipm["metrics"]["degree"] == max(n["metrics"]["degree"] for n in data["nodes"])
+    assert bipm["metrics"]["rank"] == 3 and bipm["metrics"]["degree"] > 20
     iris = {n["iri"] for n in data["nodes"]}
     for edge in data["edges"]:
         assert {edge["from_body"], edge["to_body"]} <= iris
@@ -69,7 +67,7 @@ def test_network_as_of_a_date_holds_only_links_started_by_then(server: LiveServe
 
 def test_analysis_reports_metrics_communities_cut_points_and_algorithms(server: LiveServer) -> None:
     data = get_json(server, "/api/analysis")
-    assert [m["iri"] for m in data["metrics"][:2]] == [CIPM, BIPM]
+    assert [m["iri"] for m in data["metrics"][:3]] == [CIPM, CGPM, BIPM]
     assert 0 < data["modularity"] < 1 and len(data["communities"]) > 1
     assert BIPM in data["articulation_points"] and data["bridges"] and data["components"]
     algorithms = {a["metric"]: a["algorithm"] for a in data["algorithms"]}

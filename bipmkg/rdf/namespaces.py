@@ -138,6 +138,8 @@ class BKG(DefinedNamespace):
     ObserverRelation: URIRef
     LiaisonRelation: URIRef
     Collaboration: URIRef
+    # cur-states: States as parties to the Metre Convention and members of the CGPM
+    State: URIRef
     MutualRecognitionArrangement: URIRef
     Signature: URIRef
     Revision: URIRef
