@@ -17,13 +17,14 @@ import pytest
 import yaml
 from rdflib import DCTERMS, RDF, Graph, Literal, URIRef
 from rdflib.namespace import ORG, SKOS
+from snapshots import snapshot_dir
 
 from bipmkg.curation.importers.run import run_import
 from bipmkg.rdf.namespaces import BKG, SCHEMA
 from bipmkg.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ROOT.parent / "shared" / "reference" / "bipm-data-outcomes"
+SNAPSHOT = snapshot_dir("bipm-data-outcomes")
 COMMITTED = ROOT / "graph_data" / "imported" / "bipm-data-outcomes"
 ID = "https://w3id.org/bipmkg/id/"
 

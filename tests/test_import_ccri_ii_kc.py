@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import ORG, SKOS
+from snapshots import snapshot_dir
 
 from bipmkg.curation.importers.ccri_ii_kc import (
     CURATED,
@@ -35,12 +36,7 @@ from bipmkg.rdf.namespaces import BKG
 from bipmkg.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
-# ../shared from the main checkout, ../../shared from a worktree under /work/wt/.
-SNAPSHOT = next(
-    (p / "shared" / "reference" / "ccri-ii-kc" for p in (ROOT.parent, ROOT.parent.parent)
-     if (p / "shared" / "reference" / "ccri-ii-kc").is_dir()),
-    ROOT.parent / "shared" / "reference" / "ccri-ii-kc",
-)  # fmt: skip
+SNAPSHOT = snapshot_dir("ccri-ii-kc")
 COMMITTED = ROOT / "graph_data" / "imported" / "ccri-ii-kc"
 ID = "https://w3id.org/bipmkg/id/"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
+from snapshots import snapshot_dir
 
 from bipmkg.curation.importers.run import run_import
 from bipmkg.curation.importers.si_reference_point import looks_french, parse_label, plain
@@ -23,7 +24,7 @@ from bipmkg.rdf.namespaces import BKG, SCHEMA
 from bipmkg.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ROOT.parent / "shared" / "reference" / "si-reference-point"
+SNAPSHOT = snapshot_dir("si-reference-point")
 COMMITTED = ROOT / "graph_data" / "imported" / "si-reference-point"
 ID = "https://w3id.org/bipmkg/id/"
 
