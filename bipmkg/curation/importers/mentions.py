@@ -93,11 +93,14 @@ class Lexicon:
 def read_lexicon(graph: Graph, ontology: Graph) -> Lexicon:
     """The names of every body of `graph` (classes under bkg:Body per `ontology`)."""
     classes = {c for c in ontology.transitive_subjects(RDFS.subClassOf, BKG.Body) if c is not None}
+    # States are bodies (parties to the Metre Convention), but a country's name in a text names
+    # a place as often as a party ("held in France"): not matched.
+    classes.discard(BKG.State)
     names: dict[str, URIRef] = {}
     owners: dict[str, set[URIRef]] = {}
     for cls in sorted(classes, key=str):
         for body in graph.subjects(RDF.type, cls):
-            if not isinstance(body, URIRef):
+            if not isinstance(body, URIRef) or (body, RDF.type, BKG.State) in graph:
                 continue
             for prop in (BKG.acronym, SKOS.prefLabel, SKOS.altLabel, BKG.formerName):
                 for value in graph.objects(body, prop):
