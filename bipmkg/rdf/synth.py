@@ -224,10 +224,12 @@ def synthesise(output: Path, *, triples: int, seed: int = 1, violations: int = 0
                 ("bkg:dateSigned", '"2020"^^xsd:gYear'),
                 ("dcterms:source", src),
             )
+            # A person, not a body: a body named only in its own language may lack an English
+            # label (Labelled-englishLabel), a person may not.
             w.resource(
-                f"s:organisation\\/broken-label-{v}",
-                ("a", "bkg:Organisation"),
-                ("skos:prefLabel", f'"Organisation sans nom anglais {v}"@fr'),
+                f"s:person\\/broken-label-{v}",
+                ("a", "schema:Person"),
+                ("skos:prefLabel", f'"Personne sans nom anglais {v}"@fr'),
                 ("dcterms:source", src),
             )
             w.resource(
