@@ -132,6 +132,54 @@ def _stop_remotes() -> None:
 def build(
     store_dir: Path, data_dir: Path | None = None, *, remote_timeout_s: float = REMOTE_TIMEOUT_S
 ) -> None:
+    """A store of `data_dir` (default: graph_data/) at `store_dir`, on the backend under test.
+
+    `bipmkg build` runs once per distinct content (the data's files, byte for byte, and the remote
+    deadline) in a test session; each later store of the same content is a copy of that first one
+    (an embedded store's directory, a remote server's database), with its manifest pointing at its
+    own data and server. A build of 120k triples takes 15-30 s, a copy well under one, and some
+    forty modules each want a store of their own."""
+    key = (_content_key(data_dir), remote_timeout_s if BACKEND == "remote" else 0.0)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _template_root() / f"t{len(_TEMPLATES)}" / "store"
+        template.parent.mkdir()
+        _run_build(template, data_dir, remote_timeout_s=remote_timeout_s)
+        if BACKEND == "remote":
+            _stop_remote(template.with_name(f"{template.name}.oxigraph"))
+        _TEMPLATES[key] = template
+        _TEMPLATE_DATA[template] = data_dir or ROOT / "graph_data"
+    _copy_store(template, store_dir, data_dir, remote_timeout_s=remote_timeout_s)
+
+
+#: The first store built of each content, by (content key, remote deadline).
+_TEMPLATES: dict[tuple[str, float], Path] = {}
+_TEMPLATE_DATA: dict[Path, Path] = {}
+_ROOTS: list[Path] = []
+
+
+def _template_root() -> Path:
+    if not _ROOTS:
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix="bipmkg-test-stores-"))
+        atexit.register(shutil.rmtree, root, True)
+        _ROOTS.append(root)
+    return _ROOTS[0]
+
+
+def _content_key(data_dir: Path | None) -> str:
+    """A hash of every file a build reads: the data's, the ontology and the shapes."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for root in (data_dir or ROOT / "graph_data", ROOT / "ontology"):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _run_build(store_dir: Path, data_dir: Path | None, *, remote_timeout_s: float) -> None:
     env = {
         **os.environ,
         "BIPMKG_STORE_DIR": str(store_dir),
@@ -142,6 +190,57 @@ def build(
     subprocess.run(
         [sys.executable, "-m", "bipmkg", "build"], check=True, env=env, capture_output=True
     )
+
+
+def _stop_remote(location: Path) -> None:
+    process, _ = _REMOTES.pop(location)
+    process.terminate()
+    process.wait(15)
+
+
+def _copy_store(
+    template: Path, store_dir: Path, data_dir: Path | None, *, remote_timeout_s: float
+) -> None:
+    """`template` at `store_dir`, as if `bipmkg build` had built it there from `data_dir`."""
+    import json
+
+    from bipmkg.rdf.files import input_paths
+    from bipmkg.store.endpoint import endpoint_from_env
+    from bipmkg.store.manifest import MANIFEST, _fingerprint
+
+    shutil.rmtree(store_dir, ignore_errors=True)
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template, store_dir)
+    manifest_path = store_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    source_data, own_data = str(_TEMPLATE_DATA[template]), str(data_dir or ROOT / "graph_data")
+    for graph in manifest["graphs"]:
+        if graph["path"].startswith(source_data):
+            graph["path"] = own_data + graph["path"][len(source_data) :]
+    if BACKEND == "remote":
+        location = store_dir.with_name(f"{store_dir.name}.oxigraph")
+        if location in _REMOTES:
+            _stop_remote(location)
+        shutil.rmtree(location, ignore_errors=True)
+        shutil.copytree(template.with_name(f"{template.name}.oxigraph"), location)
+        url = oxigraph_server(location, timeout_s=remote_timeout_s)
+        overrides = {"BIPMKG_REMOTE_URL": url}
+        if data_dir is not None:
+            overrides["BIPMKG_DATA_DIR"] = str(data_dir)
+        saved = {name: os.environ.get(name) for name in overrides}
+        os.environ.update(overrides)
+        try:
+            endpoint = endpoint_from_env()
+            manifest["endpoint"] = endpoint.public()
+            inputs = input_paths(None, with_ontology=True)
+            manifest["fingerprint"] = _fingerprint(inputs, "remote", endpoint)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+    manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
 def start_server(
