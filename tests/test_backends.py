@@ -285,3 +285,44 @@ def test_the_memory_store_is_loaded_by_each_worker_and_served(
         assert StoreSelector(store).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     finally:
         live.stop()
+
+
+def test_a_query_the_remote_server_stops_mid_answer_is_a_timeout_not_an_unreadable_answer(
+    tmp_path: Path,
+) -> None:
+    """`oxigraph serve --timeout-s` (whole seconds) sends 200, begins the answer, and at its
+    deadline writes "The SPARQL operation has been cancelled" into it: bipmkg reports the
+    deadline, as for its own, not a parse error (CI's loaded remote pass saw "Unexpected char:
+    'T'")."""
+    from bipmkg.errors import QueryAborted, QueryTimeout
+    from bipmkg.query.request import QueryRequest
+
+    graph = "urn:bipmkg:test:many"
+    data = ox.Store(str(tmp_path / "db"))
+    data.extend(
+        ox.Quad(
+            ox.NamedNode(f"urn:s{n}"),
+            ox.NamedNode("urn:p"),
+            ox.Literal(n % 50),
+            ox.NamedNode(graph),
+        )
+        for n in range(3000)
+    )
+    del data  # RocksDB's lock goes before the server opens the folder
+    url = oxigraph_server(tmp_path / "db", timeout_s=1)
+    os.environ["BIPMKG_REMOTE_URL"] = url
+    try:
+        endpoint = endpoint_from_env()
+    finally:
+        del os.environ["BIPMKG_REMOTE_URL"]
+    engine = RemoteEngine(endpoint, [graph], timeout_s=30, row_cap=10**9, max_bytes=None)
+    # Every triple of subjects sharing an object: 10.8 million rows, streamed well past 1 s.
+    join = "SELECT ?a ?b WHERE { ?a <urn:p> ?o . ?b <urn:p> ?o . ?c <urn:p> ?o }"
+    with pytest.raises(QueryTimeout, match="remote SPARQL server's own time limit") as raised:
+        engine.run(QueryRequest(join, fmt="json", row_cap=None, byte_cap=None))
+    assert not isinstance(raised.value, QueryAborted)
+    # A quick query on the same server is still answered.
+    quick = engine.run(
+        QueryRequest("ASK { ?s <urn:p> 1 }", fmt="json", row_cap=None, byte_cap=None)
+    )
+    assert b"true" in quick.body

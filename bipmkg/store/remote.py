@@ -297,7 +297,7 @@ class RemoteEngine:
                     answer, request.fmt, request.row_cap, max_bytes, cut=reply.cut
                 )
             except SyntaxError as exc:  # the results are parsed as they are encoded
-                raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
+                raise _unreadable(reply, "results", exc) from exc
         finally:
             self._slots.release()
         return EngineResult.of(encoded, elapsed_s=time.monotonic() - started)
@@ -423,18 +423,34 @@ def _parse_reply(reply: Reply) -> Any:
         try:
             return ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
-            raise QueryAborted(f"the remote server's results could not be read: {exc}") from exc
+            raise _unreadable(reply, "results", exc) from exc
     if reply.media_type in _NTRIPLES.media_types:
         try:
             # Read as encoded, not all at once: under the byte cap most of a large graph is never
             # parsed. A syntax error past the first triple is reported by encode_answer.
             return ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
-            raise QueryAborted(f"the remote server's triples could not be read: {exc}") from exc
+            raise _unreadable(reply, "triples", exc) from exc
     raise QueryAborted(
         f"the remote server answered in {reply.media_type or 'no media type'}, not in "
         "SPARQL JSON results or N-Triples"
     )
+
+
+#: What `oxigraph serve --timeout-s` writes into an answer it has begun (status 200 already sent)
+#: when its own deadline stops the query.
+_CANCELLED = b"operation has been cancelled"
+
+
+def _unreadable(reply: Reply, what: str, exc: SyntaxError) -> QueryTimeout | QueryAborted:
+    """The error for an answer that does not parse: the remote's deadline, cut mid-answer, is a
+    timeout like any other; anything else is an unreadable answer."""
+    if _CANCELLED in reply.body[-200:].lower():
+        return QueryTimeout(
+            "the query did not finish within the remote SPARQL server's own time limit and was "
+            "stopped there (it cut its answer short: 'The SPARQL operation has been cancelled')"
+        )
+    return QueryAborted(f"the remote server's {what} could not be read: {exc}")
 
 
 def _read_bounded(response: urllib3.BaseHTTPResponse, max_bytes: int) -> tuple[bytes, bool]:
