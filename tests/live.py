@@ -11,16 +11,21 @@ SPARQL 1.1 Protocol.
 from __future__ import annotations
 
 import atexit
+import functools
+import hashlib
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 #: embedded (default) or remote: which store backend the web and API tests run against.
@@ -142,38 +147,30 @@ def build(
     own data and server. A build of 120k triples takes 15-30 s, a copy well under one, and some
     forty modules each want a store of their own."""
     key = (_content_key(data_dir), remote_timeout_s if BACKEND == "remote" else 0.0)
-    template = _TEMPLATES.get(key)
-    if template is None:
+    if key not in _TEMPLATES:
         template = _template_root() / f"t{len(_TEMPLATES)}" / "store"
         template.parent.mkdir()
         _run_build(template, data_dir, remote_timeout_s=remote_timeout_s)
         if BACKEND == "remote":
             _stop_remote(template.with_name(f"{template.name}.oxigraph"))
-        _TEMPLATES[key] = template
-        _TEMPLATE_DATA[template] = data_dir or ROOT / "graph_data"
-    _copy_store(template, store_dir, data_dir, remote_timeout_s=remote_timeout_s)
+        _TEMPLATES[key] = (template, data_dir or ROOT / "graph_data")
+    _copy_store(*_TEMPLATES[key], store_dir, data_dir, remote_timeout_s=remote_timeout_s)
 
 
-#: The first store built of each content, by (content key, remote deadline).
-_TEMPLATES: dict[tuple[str, float], Path] = {}
-_TEMPLATE_DATA: dict[Path, Path] = {}
-_ROOTS: list[Path] = []
+#: The first store built of each content and the data it was built from, by (content key,
+#: remote deadline).
+_TEMPLATES: dict[tuple[str, float], tuple[Path, Path]] = {}
 
 
+@functools.cache
 def _template_root() -> Path:
-    if not _ROOTS:
-        import tempfile
-
-        root = Path(tempfile.mkdtemp(prefix="bipmkg-test-stores-"))
-        atexit.register(shutil.rmtree, root, True)
-        _ROOTS.append(root)
-    return _ROOTS[0]
+    root = Path(tempfile.mkdtemp(prefix="bipmkg-test-stores-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root
 
 
 def _content_key(data_dir: Path | None) -> str:
     """A hash of every file a build reads: the data's, the ontology and the shapes."""
-    import hashlib
-
     digest = hashlib.sha256()
     for root in (data_dir or ROOT / "graph_data", ROOT / "ontology"):
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -201,11 +198,15 @@ def _stop_remote(location: Path) -> None:
 
 
 def _copy_store(
-    template: Path, store_dir: Path, data_dir: Path | None, *, remote_timeout_s: float
+    template: Path,
+    template_data: Path,
+    store_dir: Path,
+    data_dir: Path | None,
+    *,
+    remote_timeout_s: float,
 ) -> None:
-    """`template` at `store_dir`, as if `bipmkg build` had built it there from `data_dir`."""
-    import json
-
+    """`template` (built from `template_data`) at `store_dir`, as if `bipmkg build` had built it
+    there from `data_dir`."""
     from bipmkg.rdf.files import input_paths
     from bipmkg.store.endpoint import endpoint_from_env
     from bipmkg.store.manifest import MANIFEST, _fingerprint
@@ -215,7 +216,7 @@ def _copy_store(
     shutil.copytree(template, store_dir)
     manifest_path = store_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    source_data, own_data = str(_TEMPLATE_DATA[template]), str(data_dir or ROOT / "graph_data")
+    source_data, own_data = str(template_data), str(data_dir or ROOT / "graph_data")
     for graph in manifest["graphs"]:
         if graph["path"].startswith(source_data):
             graph["path"] = own_data + graph["path"][len(source_data) :]
@@ -229,19 +230,12 @@ def _copy_store(
         overrides = {"BIPMKG_REMOTE_URL": url}
         if data_dir is not None:
             overrides["BIPMKG_DATA_DIR"] = str(data_dir)
-        saved = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
-        try:
+        # The manifest a build would write there: read from the environment, as the CLI does.
+        with mock.patch.dict(os.environ, overrides):
             endpoint = endpoint_from_env()
             manifest["endpoint"] = endpoint.public()
             inputs = input_paths(None, with_ontology=True)
             manifest["fingerprint"] = _fingerprint(inputs, "remote", endpoint)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
