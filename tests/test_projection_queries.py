@@ -31,6 +31,7 @@ EPS = f"{ID}organisation/chain-eps"
 S1, S2 = f"{ID}source/chain-doc--s1", f"{ID}source/chain-doc--s2"
 BARE = f"{ID}agreement/extra-bare"
 OBSERVER = f"{ID}agreement/extra-delta-observer"
+LIAISON = f"{ID}membership/chain-gamma--eps"
 
 # Added to the chain fixture: an agreement with nothing but its class, an observer relation, and
 # structure statements citing their subject's own sources (two for DELTA) or a statement's.
@@ -49,6 +50,10 @@ EXTRA = f"""
     bkg:hasParty <{ALPHA}> , <{DELTA}> ;
     bkg:dateSigned "2001"^^xsd:gYear ;
     dcterms:source <{S1}> .
+
+<{LIAISON}> a org:Membership ;
+    org:member <{EPS}> ; org:organization <{GAMMA}> ; org:role bkg:LiaisonRole ;
+    dcterms:source <{S2}> .
 
 <{DELTA}> dcterms:source <{S1}> ; bkg:establishedBy <{ALPHA}> .
 <{EPS}> org:subOrganizationOf <{BETA}> .
@@ -104,6 +109,13 @@ def test_an_observer_relation_links_its_parties_as_observers(projection: Project
     assert {link.kind for link in projection.links if link.fact.endswith("alpha-beta-mou")} == {
         "co-party"
     }
+
+
+def test_a_liaison_membership_is_a_liaison_link_not_a_member_link(projection: Projection) -> None:
+    link = _link(projection, "liaison", LIAISON)
+    assert (link.subject, link.object, link.sources) == (EPS, GAMMA, (S2,))
+    assert link.phrase == "in liaison with"
+    assert not [x for x in projection.links if x.kind == "member" and x.fact == LIAISON]
 
 
 def test_structure_links_cite_their_subjects_own_sources_or_a_statements(

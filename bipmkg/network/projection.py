@@ -41,6 +41,7 @@ LINK_KINDS: Mapping[str, str] = {
     "co-party": "both are parties to the same agreement",
     "observer": "observer status: an observer membership or an observer-status relation",
     "member": "member of a committee, network or organisation (with its role)",
+    "liaison": "an organisation in liaison with a committee (invited, without being a member)",
     "established-by": "a body founded or set up by another",
     "established-under": "a body set up under an agreement (linked to its parties) or a framework",
     "organ-of": "a governing organ of an organisation",
@@ -329,6 +330,7 @@ class _Terms:
     triples)."""
 
     ObserverRole: Final = str(BKG.ObserverRole)
+    LiaisonRole: Final = str(BKG.LiaisonRole)
     acronym: Final = str(BKG.acronym)
     adoptedBy: Final = str(BKG.adoptedBy)
     mentions: Final = str(BKG.mentions)
@@ -586,6 +588,8 @@ class _Builder:
                 "member"
             )
             observer = str(_Terms.ObserverRole) in role_iris
+            liaison = not observer and str(_Terms.LiaisonRole) in role_iris
+            kind = "observer" if observer else "liaison" if liaison else "member"
             period = _period(start, end)
             for member in facts.get(fact, _Terms.member):
                 for organisation in facts.get(fact, _Terms.organization):
@@ -596,7 +600,7 @@ class _Builder:
                         Link(
                             subject=member,
                             object=organisation,
-                            kind="observer" if observer else "member",
+                            kind=kind,
                             fact=fact,
                             fact_label=(
                                 f"membership of {self.name(member)} in "
@@ -606,7 +610,10 @@ class _Builder:
                             end=end,
                             sources=_sorted(sources),
                             role=role,
-                            phrase=("observer at" if observer else f"{role} of") + period,
+                            phrase={"observer": "observer at", "liaison": "in liaison with"}.get(
+                                kind, f"{role} of"
+                            )
+                            + period,
                             phrase_back=f"has as {role}{period}",
                         )
                     )

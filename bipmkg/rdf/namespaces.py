@@ -188,6 +188,7 @@ class BKG(DefinedNamespace):
     PartnerRole: URIRef
     CoFocalPointRole: URIRef
     ObserverRole: URIRef
+    LiaisonRole: URIRef
     ChairRole: URIRef
     SecretariatRole: URIRef
 
@@ -239,6 +240,7 @@ class BKG(DefinedNamespace):
     channel: URIRef
     basedOn: URIRef
     since: URIRef
+    listedAsOf: URIRef
     locationStatus: URIRef
     coOrganizer: URIRef
     host: URIRef
