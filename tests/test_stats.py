@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import SKOS, Graph, Literal, URIRef
 
 from bipmkg.linked_data.stats import compute_stats, format_stats
 from bipmkg.rdf.files import load_graph
@@ -34,6 +34,17 @@ def test_counts_on_the_minimal_graph() -> None:
     assert "With a French label:        2/13 (15.4 %)" in format_stats(stats)
 
 
+def test_an_own_language_name_stands_in_for_a_french_label_only_in_its_own_share() -> None:
+    graph = load_graph([MINIMAL])
+    beta = URIRef("https://w3id.org/bipmkg/id/organisation/beta")
+    assert (beta, SKOS.prefLabel, None) in graph
+    graph.add((beta, SKOS.prefLabel, Literal("Beta-Union", lang="de")))
+    stats = compute_stats(graph)
+    assert stats.with_french_label.count == 2  # alpha and France, as before
+    assert stats.with_french_or_own_name.count == 3  # and beta's German name
+    assert "French or own-language name: 3/13 (23.1 %)" in format_stats(stats)
+
+
 def test_real_graph_every_entity_has_a_source(graph: Graph) -> None:
     stats = compute_stats(graph)
     assert stats.entities > 100
@@ -52,6 +63,7 @@ def test_cli_stats_json() -> None:
     assert payload["entities"] > 100
     assert payload["with_source"]["percent"] == 100.0
     assert {"count", "total", "percent"} <= set(payload["with_french_label"])
+    assert 0 < payload["with_french_or_own_name"]["percent"] <= 100
 
 
 def test_a_reader_that_stops_early_gets_no_traceback() -> None:

@@ -415,14 +415,15 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from bipmkg.linked_data.stats import compute_stats, format_stats
+    from bipmkg.linked_data.stats import Share, compute_stats, format_stats
     from bipmkg.rdf.files import load_graph
 
     stats = compute_stats(load_graph())
     if args.json:
         payload = asdict(stats)
-        for share in ("with_source", "with_french_label", "with_external_id"):
-            payload[share]["percent"] = round(getattr(stats, share).percent, 1)
+        for name, value in vars(stats).items():
+            if isinstance(value, Share):
+                payload[name]["percent"] = round(value.percent, 1)
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(format_stats(stats))
