@@ -125,7 +125,9 @@ def test_the_path_from_icsh_to_iupac_is_found_and_explained(network: nx.MultiGra
     assert ("ICSH", "BIPM", "IUPAC") in through
     via_bipm = next(p for p in result.paths if p.bodies[1].iri == BIPM)
     first, second = via_bipm.hops
-    assert f"{ID}agreement/jctlm-declaration" in {link.fact for link in first.links}
+    # The ICSH is a party of the JCTLM declaration's 2019 revision, not of the declaration of 2002.
+    assert f"{ID}revision/jctlm-declaration--2019" in {link.fact for link in first.links}
+    assert f"{ID}agreement/jctlm-declaration" not in {link.fact for link in first.links}
     mou = next(link for link in second.links if link.fact == f"{ID}agreement/bipm-iupac-mou")
     assert mou.explanation == (
         "BIPM —party to the Memorandum of Understanding between the BIPM and IUPAC, "

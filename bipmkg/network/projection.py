@@ -136,6 +136,9 @@ Q_AGREEMENTS = _facts_query("agreement-facts")
 #: An agreement replaced by a later one ends when the later one is signed.
 Q_REPLACEMENTS = load_query(__file__, "agreement-replacements")
 
+#: A body that signed only a revision of an agreement is a party from that revision on.
+Q_REVISION_SIGNATURES = load_query(__file__, "revision-signatures")
+
 Q_MEMBERSHIPS = _facts_query("membership-facts")
 
 Q_ROLES = load_query(__file__, "role-labels")
@@ -534,7 +537,52 @@ class _Builder:
                 )
             for created in facts.get(fact, _Terms.establishes):
                 self.add_established_under(created, fact, label, signed, end, parties, own)
+        self.read_revision_parties(facts, replaced)
         return dated, facts
+
+    def read_revision_parties(self, facts: _Facts, replaced: Mapping[str, list[str]]) -> None:
+        """A body that signed a revision but is no party of the agreement itself (the ICSH and
+        the JCTLM declaration's 2019 revision) is a co-party of the agreement's parties, and of
+        the revision's other new signers, from the revision's date on; never before it."""
+        revisions: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        for row in self.rows(Q_REVISION_SIGNATURES):
+            entry = revisions[(row["agreement"], row["revision"])]
+            entry["party"].add(row["party"])
+            for key in ("resigned", "revised", "label", "source"):
+                if key in row:
+                    entry[key].add(row[key])
+        for (agreement, revision), entry in sorted(revisions.items()):
+            parties = [p for p in facts.get(agreement, _Terms.hasParty) if p in self.bodies]
+            new = sorted(p for p in entry["party"] if p in self.bodies and p not in parties)
+            if not new:
+                continue
+            # Signatures are made at the re-signing where there is one, else at the revision.
+            start = _earliest(sorted(entry["resigned"])) or _earliest(sorted(entry["revised"]))
+            end = _earliest([*facts.get(agreement, _Terms.endDate), *replaced.get(agreement, [])])
+            label = min(entry["label"]) if entry["label"] else _label(facts, agreement)
+            when = f"signed {start}" if start else "date unknown"
+            sources = _sorted(entry["source"] or facts.get(agreement, _Terms.source))
+            others = sorted({*parties, *new})
+            for a in new:
+                for b in others:
+                    phrase = f"party to the {label}, {when}"
+                    self.add(
+                        Link(
+                            subject=a,
+                            object=b,
+                            kind="co-party",
+                            fact=revision,
+                            fact_label=label,
+                            start=start,
+                            end=end,
+                            sources=sources,
+                            role=None,
+                            phrase=phrase,
+                            phrase_back=phrase,
+                        )
+                    )
 
     def add_established_under(
         self,
