@@ -186,9 +186,15 @@ def _run_build(store_dir: Path, data_dir: Path | None, *, remote_timeout_s: floa
     }
     if data_dir is not None:
         env["BIPMKG_DATA_DIR"] = str(data_dir)
-    subprocess.run(
-        [sys.executable, "-m", "bipmkg", "build"], check=True, env=env, capture_output=True
+    done = subprocess.run(
+        [sys.executable, "-m", "bipmkg", "build"], env=env, capture_output=True, text=True
     )
+    if done.returncode != 0:
+        # The reason, not only the exit status: a fixture error is otherwise unexplained.
+        raise RuntimeError(
+            f"bipmkg build of {data_dir or 'graph_data/'} into {store_dir} exited "
+            f"{done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
 
 
 def _stop_remote(location: Path) -> None:
