@@ -111,7 +111,10 @@ def oxigraph_server(
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"oxigraph serve not ready within 30 s; see {log}")
+    process.wait(15)
+    handle.flush()
+    tail = log.read_text(errors="replace")[-3000:]
+    raise RuntimeError(f"oxigraph serve not ready within 30 s; see {log}:\n{tail}")
 
 
 def backend_env(store_dir: Path, *, remote_timeout_s: float = REMOTE_TIMEOUT_S) -> dict[str, str]:

@@ -32,6 +32,10 @@ UNLINKED = {
     # ILAC's pages say the "BIPM-ILAC Working Group is responsible for the implementation of the
     # BIPM-ILAC MoU" and give its terms of reference, but list no members.
     f"{ID}committee/cipm-ilac-working-group",
+    # States named only as the country of an AFRIMETS member (SON, MAGMET): bkg:country places
+    # a body, it is not a cooperation link, and no page gives these States a membership.
+    f"{ID}place/madagascar",
+    f"{ID}place/nigeria",
 }
 
 

@@ -283,7 +283,12 @@ def test_reruns_give_the_same_bytes_and_the_committed_files_are_current(
 
 def test_the_generated_files_conform_with_the_curated_graph(imported: Path) -> None:
     curated = sorted((ROOT / "graph_data").glob("*.ttl"))
-    report = validate([*curated, *sorted(imported.glob("*.ttl"))], include_warnings=False)
+    # The other imports too: curated files cite their snapshot files (a working group's name).
+    others = [
+        p for p in sorted((ROOT / "graph_data" / "imported").glob("*/*.ttl"))
+        if p.parent.name != "ccri-ii-kc"
+    ]  # fmt: skip
+    report = validate([*curated, *others, *sorted(imported.glob("*.ttl"))], include_warnings=False)
     assert report.conforms, report.as_text()
 
 
@@ -304,7 +309,8 @@ def test_pages_fall_back_from_english_to_french_to_the_body_s_own_language(union
     assert ptb.label.label("en") == ("Physikalisch-Technische Bundesanstalt", True)
     assert ptb.label.label("fr") == ("Physikalisch-Technische Bundesanstalt", True)
     bipm = describe(selector, f"{ID}organisation/bipm")
-    assert bipm.label.label("fr") == ("Bureau International des Poids et Mesures", False)
+    # The curated French name, as the BIPM writes it; the snapshot's capitals are an alias.
+    assert bipm.label.label("fr") == ("Bureau international des poids et mesures", False)
     # A linked body shows its own-language name too, not its IRI's last segment.
     submission = describe(selector, f"{ID}submission/bipm-ri-ii-k1-co-60--ptb--1977")
     participant = next(f.value for f in submission.facts if f.predicate == str(BKG.participant))
