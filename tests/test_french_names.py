@@ -51,32 +51,30 @@ def test_french_names_of_the_bipm_and_its_organs_are_spelt_as_the_bipm_writes_th
     assert labels == [name]
 
 
-def test_no_french_label_capitalises_poids_et_mesures() -> None:
-    wrong = {
+def _labels_matching(language: str, pattern: re.Pattern[str], within: str = "") -> set:
+    """(subject, preferred label) pairs in `language`, of subjects under `within`, that match."""
+    return {
         (str(subject), str(label))
         for subject, label in _graph().subject_objects(SKOS.prefLabel)
         if isinstance(label, Literal)
-        and label.language == "fr"
-        and re.search(
-            r"Poids et Mesures|Métrologie Légale|Bureau International|Comité International"
-            r"|Conférence Générale|Organisation Internationale",
-            str(label),
-        )
+        and label.language == language
+        and str(subject).startswith(within)
+        and pattern.search(str(label))
     }
-    assert not wrong
+
+
+CAPITALISED = re.compile(
+    r"Poids et Mesures|Métrologie Légale|Bureau International|Comité International"
+    r"|Conférence Générale|Organisation Internationale"
+)
+
+
+def test_no_french_label_capitalises_poids_et_mesures() -> None:
+    assert not _labels_matching("fr", CAPITALISED)
 
 
 def test_no_english_preferred_label_is_an_own_language_institute_name() -> None:
-    wrong = {
-        (str(subject), str(label))
-        for subject, label in _graph().subject_objects(SKOS.prefLabel)
-        if isinstance(label, Literal)
-        and label.language == "en"
-        and isinstance(subject, URIRef)
-        and subject.startswith(ORG)
-        and OWN_LANGUAGE_WORDS.search(str(label))
-    }
-    assert not wrong
+    assert not _labels_matching("en", OWN_LANGUAGE_WORDS, within=ORG)
 
 
 def test_inrim_has_its_italian_name_tagged_italian() -> None:

@@ -516,24 +516,11 @@ class _Builder:
             parties = [p for p in facts.get(fact, _Terms.hasParty) if p in self.bodies]
             dated.append(Dated(fact, signed))
             for a, b in combinations(parties, 2):
-                phrase = f"party to the {what}, {when}"
-                self.add(
-                    Link(
-                        subject=a,
-                        object=b,
-                        kind=kind,
-                        fact=fact,
-                        fact_label=label,
-                        start=signed,
-                        end=end,
-                        sources=_sorted(
-                            self.cited(fact, _Terms.hasParty, a, own)
-                            | self.cited(fact, _Terms.hasParty, b, own)
-                        ),
-                        role=None,
-                        phrase=phrase,
-                        phrase_back=phrase,
-                    )
+                sources = self.cited(fact, _Terms.hasParty, a, own) | self.cited(
+                    fact, _Terms.hasParty, b, own
+                )
+                self.add_co_parties(
+                    a, b, kind, fact, label, signed, end, _sorted(sources), f"{what}, {when}"
                 )
             for created in facts.get(fact, _Terms.establishes):
                 self.add_established_under(created, fact, label, signed, end, parties, own)
@@ -567,22 +554,39 @@ class _Builder:
             others = sorted({*parties, *new})
             for a in new:
                 for b in others:
-                    phrase = f"party to the {label}, {when}"
-                    self.add(
-                        Link(
-                            subject=a,
-                            object=b,
-                            kind="co-party",
-                            fact=revision,
-                            fact_label=label,
-                            start=start,
-                            end=end,
-                            sources=sources,
-                            role=None,
-                            phrase=phrase,
-                            phrase_back=phrase,
-                        )
+                    self.add_co_parties(
+                        a, b, "co-party", revision, label, start, end, sources, f"{label}, {when}"
                     )
+
+    def add_co_parties(
+        self,
+        a: str,
+        b: str,
+        kind: str,
+        fact: str,
+        label: str,
+        start: str | None,
+        end: str | None,
+        sources: tuple[str, ...],
+        what: str,
+    ) -> None:
+        """Two parties of one agreement (or revision), linked both ways by the same phrase."""
+        phrase = f"party to the {what}"
+        self.add(
+            Link(
+                subject=a,
+                object=b,
+                kind=kind,
+                fact=fact,
+                fact_label=label,
+                start=start,
+                end=end,
+                sources=sources,
+                role=None,
+                phrase=phrase,
+                phrase_back=phrase,
+            )
+        )
 
     def add_established_under(
         self,
