@@ -279,7 +279,7 @@ def test_the_memory_store_is_loaded_by_each_worker_and_served(
     live = start_server(stores["memory"], {}, tmp_path / "server.log")
     try:
         page = http("GET", f"{live.url}/id/organisation/bipm", headers={"Accept": "text/turtle"})
-        assert page.status == 200 and "Bureau International des Poids et Mesures" in page.text
+        assert page.status == 200 and "Bureau international des poids et mesures" in page.text
         store = open_store(stores["memory"])
         assert isinstance(store, ox.Store) and len(store) > 10_000
         assert StoreSelector(store).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")

@@ -175,7 +175,7 @@ def test_pages_link_relatively_but_show_public_iris(server: LiveServer) -> None:
 
 def test_language_switch_and_visible_fallback(server: LiveServer) -> None:
     french = http("GET", server.url + "/id/organisation/cipm?lang=fr").text
-    assert "Comité International des Poids et Mesures" in french
+    assert "Comité international des poids et mesures" in french
     assert '<html lang="fr">' in french
     fallback = http("GET", server.url + "/id/organisation/iupac?lang=fr").text
     assert 'class="fallback"' in fallback

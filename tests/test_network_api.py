@@ -41,7 +41,7 @@ def test_network_has_nodes_with_labels_kind_and_metrics_and_explained_edges(
     bipm = next(n for n in data["nodes"] if n["iri"] == BIPM)
     assert bipm["acronym"] == "BIPM" and bipm["kind"] == "IntergovernmentalOrganisation"
     assert bipm["label_en"] == "International Bureau of Weights and Measures"
-    assert bipm["label_fr"] == "Bureau International des Poids et Mesures"
+    assert bipm["label_fr"] == "Bureau international des poids et mesures"
     assert bipm["metrics"]["rank"] == 3 and bipm["metrics"]["degree"] > 20
     iris = {n["iri"] for n in data["nodes"]}
     for edge in data["edges"]:

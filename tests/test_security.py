@@ -10,12 +10,36 @@ import pytest
 from browser import browser
 from live import LiveServer, build, http, start_server
 from playwright.sync_api import Browser
+from rdflib import RDF, SKOS, Graph, URIRef
 
 # Run again against a remote store and under granian by make test (-m web).
 pytestmark = pytest.mark.web
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+IUPAC = URIRef("https://w3id.org/bipmkg/id/organisation/iupac")
+
+
+def drop_french_labels(data: Path, body: URIRef) -> None:
+    """Take a body's French names (and the statements citing them) out of a copy of the data.
+
+    The probe becomes the body's only French name: one per language is a shape of the graph.
+    """
+    for path in sorted(data.rglob("*.ttl")):
+        # Files write the IRI with a prefix: its last segment is what they all contain.
+        if str(body).rsplit("/", 1)[1] not in path.read_text(encoding="utf-8"):
+            continue
+        g = Graph().parse(path)
+        labels = [
+            o for o in g.objects(body, SKOS.prefLabel) if getattr(o, "language", None) == "fr"
+        ]
+        if not labels:
+            continue
+        for label in labels:
+            g.remove((body, SKOS.prefLabel, label))
+            for statement in list(g.subjects(RDF.object, label)):
+                g.remove((statement, None, None))
+        g.serialize(path, format="turtle")
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +48,10 @@ def probed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("xss")
     data = base / "graph_data"
     shutil.copytree(ROOT / "graph_data", data, ignore=shutil.ignore_patterns("*.md"))
+    drop_french_labels(data, IUPAC)
     (data / "probe.ttl").write_text(
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
-        "<https://w3id.org/bipmkg/id/organisation/iupac> skos:prefLabel "
+        f"<{IUPAC}> skos:prefLabel "
         f"'''{PROBE}'''@fr ; skos:altLabel '''{PROBE}'''@en .\n",
         encoding="utf-8",
     )
