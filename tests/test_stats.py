@@ -11,6 +11,7 @@ from rdflib import SKOS, Graph, Literal, URIRef
 
 from bipmkg.linked_data.stats import compute_stats, format_stats
 from bipmkg.rdf.files import load_graph
+from bipmkg.rdf.namespaces import BKG
 
 MINIMAL = Path(__file__).parent / "data" / "minimal.ttl"
 
@@ -34,15 +35,19 @@ def test_counts_on_the_minimal_graph() -> None:
     assert "With a French label:        2/13 (15.4 %)" in format_stats(stats)
 
 
-def test_an_own_language_name_stands_in_for_a_french_label_only_in_its_own_share() -> None:
+def test_a_native_name_stands_in_for_a_french_label_only_in_its_own_share() -> None:
     graph = load_graph([MINIMAL])
     beta = URIRef("https://w3id.org/bipmkg/id/organisation/beta")
-    assert (beta, SKOS.prefLabel, None) in graph
-    graph.add((beta, SKOS.prefLabel, Literal("Beta-Union", lang="de")))
+    gamma = URIRef("https://w3id.org/bipmkg/id/committee/gamma")
+    assert (beta, SKOS.prefLabel, None) in graph and (gamma, SKOS.prefLabel, None) in graph
+    # A label in another language is not a native name until the data says it is.
+    graph.add((gamma, SKOS.prefLabel, Literal("Gamma-Verband", lang="de")))
+    assert compute_stats(graph).with_french_or_native_name.count == 2
+    graph.add((beta, BKG.nativeLabel, Literal("Beta Union", lang="en")))
     stats = compute_stats(graph)
     assert stats.with_french_label.count == 2  # alpha and France, as before
-    assert stats.with_french_or_own_name.count == 3  # and beta's German name
-    assert "French or own-language name: 3/13 (23.1 %)" in format_stats(stats)
+    assert stats.with_french_or_native_name.count == 3  # and beta's native (English) name
+    assert "French or native name:      3/13 (23.1 %)" in format_stats(stats)
 
 
 def test_real_graph_every_entity_has_a_source(graph: Graph) -> None:
@@ -63,7 +68,7 @@ def test_cli_stats_json() -> None:
     assert payload["entities"] > 100
     assert payload["with_source"]["percent"] == 100.0
     assert {"count", "total", "percent"} <= set(payload["with_french_label"])
-    assert 0 < payload["with_french_or_own_name"]["percent"] <= 100
+    assert 0 < payload["with_french_or_native_name"]["percent"] <= 100
 
 
 def test_a_reader_that_stops_early_gets_no_traceback() -> None:

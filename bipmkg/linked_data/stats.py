@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rdflib import DCTERMS, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from bipmkg.rdf.namespaces import ID_BASE, KINDS, split_instance_iri
+from bipmkg.rdf.namespaces import BKG, ID_BASE, KINDS, split_instance_iri
 
 #: Kinds of resources that people look up by name: the denominators of the label and
 #: identifier shares (memberships, signatures, statements… have no names of their own).
@@ -60,9 +60,9 @@ class Stats:
     per_class: tuple[ClassCount, ...]
     with_source: Share
     with_french_label: Share
-    #: A French label, or else a name in the entity's own language other than English (an
-    #: institute's German name): what a French page can show instead of the English name.
-    with_french_or_own_name: Share
+    #: A French label, or else the entity's native name (bkg:nativeLabel: its name as it writes
+    #: it, NPL's English one, PTB's German one): the name a French page shows in its place.
+    with_french_or_native_name: Share
     with_external_id: Share
     statements: int
     sources: int
@@ -96,7 +96,7 @@ def compute_stats(graph: Graph) -> Stats:
     )
     sourced = sum(1 for e in entities if (e, DCTERMS.source, None) in graph)
     french = sum(1 for e in named if _has_french_label(graph, e))
-    french_or_own = sum(1 for e in named if _has_french_or_own_name(graph, e))
+    french_or_native = sum(1 for e in named if _has_french_or_native_name(graph, e))
     identified = sum(1 for e in named if (e, SKOS.exactMatch, None) in graph)
     return Stats(
         triples=len(graph),
@@ -105,7 +105,7 @@ def compute_stats(graph: Graph) -> Stats:
         per_class=per_class,
         with_source=Share(sourced, len(entities)),
         with_french_label=Share(french, len(named)),
-        with_french_or_own_name=Share(french_or_own, len(named)),
+        with_french_or_native_name=Share(french_or_native, len(named)),
         with_external_id=Share(identified, len(named)),
         statements=kinds["statement"],
         sources=kinds["source"],
@@ -128,7 +128,7 @@ def format_stats(stats: Stats) -> str:
         "",
         f"With a source:              {_share(stats.with_source)} of entities",
         f"With a French label:        {_share(stats.with_french_label)} of named entities",
-        f"French or own-language name: {_share(stats.with_french_or_own_name)} of named entities",
+        f"French or native name:      {_share(stats.with_french_or_native_name)} of named entities",
         f"With an external identifier: {_share(stats.with_external_id)} of named entities",
     ]
     return "\n".join(lines)
@@ -145,11 +145,8 @@ def _has_french_label(graph: Graph, node: URIRef) -> bool:
     )
 
 
-def _has_french_or_own_name(graph: Graph, node: URIRef) -> bool:
-    return any(
-        isinstance(label, Literal) and label.language not in (None, "", "en")
-        for label in graph.objects(node, SKOS.prefLabel)
-    )
+def _has_french_or_native_name(graph: Graph, node: URIRef) -> bool:
+    return _has_french_label(graph, node) or (node, BKG.nativeLabel, None) in graph
 
 
 def _label(graph: Graph, node: URIRef) -> str:

@@ -194,6 +194,7 @@ class BKG(DefinedNamespace):
 
     # Properties
     acronym: URIRef
+    nativeLabel: URIRef
     headquarters: URIRef
     country: URIRef
     foundingNote: URIRef

@@ -278,7 +278,14 @@ def institutes(source: Path, existing: Graph) -> tuple[Graph, dict[str, URIRef],
             # KACST…): no source used says they are not designated institutes, so
             # ResearchInstitute would be a guess. The curated bodies keep their curated types.
             put(RDF.type, BKG.NationalMetrologyInstitute)
-        put(SKOS.prefLabel, Literal(row.name, lang=LANGUAGES.get(row.acronym, "en")))
+        name = Literal(row.name, lang=LANGUAGES.get(row.acronym, "en"))
+        put(SKOS.prefLabel, name)
+        # A reviewed own-language name is the body's native name, unless the body already has
+        # another preferred name in that language (the BIPM's own spelling of its French name).
+        if row.acronym in LANGUAGES and (
+            (body, SKOS.prefLabel, name) in graph or (body, SKOS.prefLabel, name) in existing
+        ):
+            put(BKG.nativeLabel, name)
         if found is not None and row.acronym in PARENT_ACRONYMS:
             put(SKOS.altLabel, Literal(row.acronym, lang="en"))
         else:
