@@ -12,7 +12,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SERVER ?= gunicorn
 
-.PHONY: help install assets browser build validate stats queries lint format test docs bench serve clean
+.PHONY: help install assets browser build validate stats queries lint format test docs bench picture serve clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,10 @@ bench: install assets browser ## Benchmarks vs bare Oxigraph and rdflib peers (S
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(if $(QUICK),--quick,--update-docs) $(BENCH_ARGS)
+
+# The README's picture of the network page (bench/picture.py), after the graph changes.
+picture: install assets browser build ## Save the network page's picture of the real graph to docs/img/network.png
+	$(BIN)/python bench/picture.py
 
 serve: install assets build ## Set up, validate, build and serve on http://127.0.0.1:5000
 	$(BIN)/bipmkg serve --host $(HOST) --port $(PORT) --server $(SERVER)
