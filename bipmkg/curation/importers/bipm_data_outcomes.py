@@ -118,7 +118,7 @@ def generate(source: Path, context: ImportContext) -> Iterable[GeneratedFile]:
     for code in FOLDERS:
         graph = graphs[code]
         read: list[str] = []
-        for meeting in _meeting_files(source, code):
+        for meeting in _files(source, code):
             read.append(meeting.path)
             if meeting.french_path:
                 read.append(meeting.french_path)
@@ -165,10 +165,6 @@ def _files(source: Path, folder: str) -> Iterator[MeetingFile]:
             _load(french) if french.is_file() else None,
             f"{folder}/meetings-fr/{english.name}" if french.is_file() else None,
         )
-
-
-def _meeting_files(source: Path, code: str) -> list[MeetingFile]:
-    return list(_files(source, code))
 
 
 def _group_files(source: Path, code: str) -> list[tuple[str, list[MeetingFile]]]:
