@@ -57,10 +57,32 @@ def load_context(path: Path | None = None) -> dict[str, Any]:
 
 
 def compact_jsonld(graph: Graph, context: dict[str, Any] | None = None) -> Any:
-    """JSON-LD of a graph, compacted with the project's context (given as data, never fetched)."""
+    """JSON-LD of a graph, compacted with the project's context (given as data, never fetched),
+    in one order whatever the run: the same graph gives the same bytes (`json.dumps`)."""
     chosen = context if context is not None else load_context()
     text = graph.serialize(format="json-ld", context=chosen, auto_compact=True)
-    return json.loads(text)
+    return _in_order(json.loads(text))
+
+
+def _in_order(value: Any) -> Any:
+    """Keys and unordered arrays sorted; an `@list` keeps its order (an RDF collection's).
+
+    rdflib writes nodes and values in the order of its in-memory indexes, which follows Python's
+    string hashing and so changes from one process to the next.
+    """
+    if isinstance(value, dict):
+        ordered: dict[str, Any] = {}
+        for key in sorted(value):
+            item = value[key]
+            if key == "@list" and isinstance(item, list):
+                ordered[key] = [_in_order(member) for member in item]
+            else:
+                ordered[key] = _in_order(item)
+        return ordered
+    if isinstance(value, list):
+        items = [_in_order(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, ensure_ascii=False))
+    return value
 
 
 def dataset_from_store(store: ox.Store) -> Dataset:
