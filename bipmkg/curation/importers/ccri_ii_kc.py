@@ -355,8 +355,12 @@ def comparisons(
             year = (release.findtext(f"{KC}year") or "").strip()
             publication = instance_iri("publication", slugify(doi))
             graph.add((publication, RDF.type, BKG.Publication))
+            # A description the importer writes (the snapshot gives no title), so in both of the
+            # site's languages, as the comparison's code is.
             title = f"{code}: report in Metrologia ({doi})"
             graph.add((publication, SKOS.prefLabel, Literal(title, lang="en")))
+            titre = f"{code} : rapport dans Metrologia ({doi})"
+            graph.add((publication, SKOS.prefLabel, Literal(titre, lang="fr")))
             graph.add((publication, BKG.doi, Literal(doi)))
             graph.add((publication, SCHEMA.url, URIRef(f"https://doi.org/{doi}")))
             if re.fullmatch(r"\d{4}", year):
