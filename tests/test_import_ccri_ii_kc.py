@@ -306,17 +306,21 @@ def test_a_folder_that_is_not_the_snapshot_is_refused(tmp_path: Path) -> None:
 def test_pages_fall_back_from_english_to_french_to_the_body_s_own_language(union: Graph) -> None:
     selector = GraphSelector(union)
     ptb = describe(selector, f"{ID}organisation/ptb")
-    assert ptb.label.label("en") == ("Physikalisch-Technische Bundesanstalt", True)
-    assert ptb.label.label("fr") == ("Physikalisch-Technische Bundesanstalt", True)
+    assert ptb.label.label("en") == ("Physikalisch-Technische Bundesanstalt", "de")
+    assert ptb.label.label("fr") == ("Physikalisch-Technische Bundesanstalt", "de")
     bipm = describe(selector, f"{ID}organisation/bipm")
     # The curated French name, as the BIPM writes it; the snapshot's capitals are an alias.
-    assert bipm.label.label("fr") == ("Bureau international des poids et mesures", False)
+    assert bipm.label.label("fr") == ("Bureau international des poids et mesures", "")
     # A linked body shows its own-language name too, not its IRI's last segment.
     submission = describe(selector, f"{ID}submission/bipm-ri-ii-k1-co-60--ptb--1977")
     participant = next(f.value for f in submission.facts if f.predicate == str(BKG.participant))
-    assert participant.label("en") == ("Physikalisch-Technische Bundesanstalt", True)
+    assert participant.label("en") == ("Physikalisch-Technische Bundesanstalt", "de")
     french_only = Term(f"{ID}organisation/x", True, "", "Nom", "Name")
-    assert french_only.label("en") == ("Nom", True)
+    assert french_only.label("en") == ("Nom", "fr")
+    # A native name comes before English on a French page, and says its language.
+    cmi = describe(selector, f"{ID}organisation/cmi")
+    assert cmi.label.label("fr") == ("Český metrologický institut", "cs")
+    assert cmi.label.label("en") == ("Czech Metrological Institute", "")
 
 
 def test_a_members_section_names_a_member_in_its_own_language() -> None:
@@ -329,4 +333,4 @@ def test_a_members_section_names_a_member_in_its_own_language() -> None:
     mini.add((member, SKOS.prefLabel, Literal("Bundesamt", lang="de")))
     (section,) = read_sections(GraphSelector(mini), "committee", str(committee))
     cell = section.rows[0][0]
-    assert cell is not None and cell.label("en") == ("Bundesamt", True)
+    assert cell is not None and cell.label("en") == ("Bundesamt", "de")

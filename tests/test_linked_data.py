@@ -175,6 +175,16 @@ def test_pages_link_relatively_but_show_public_iris(server: LiveServer) -> None:
     assert "https://w3id.org/bipmkg/id/agreement/bipm-iupac-mou" in page
 
 
+def test_a_french_page_shows_a_native_name_where_no_french_one_exists(server: LiveServer) -> None:
+    """CMI has no French name: its page in French is titled with the name it writes itself,
+    marked and tagged as Czech; in English it keeps its English name, unmarked."""
+    french = http("GET", server.url + "/id/organisation/cmi?lang=fr").text
+    assert '<h1><span lang="cs">Český metrologický institut</span> <span class="fallback"' in french
+    assert ">[cs]</span></h1>" in french
+    english = http("GET", server.url + "/id/organisation/cmi").text
+    assert "<h1>Czech Metrological Institute</h1>" in english
+
+
 def test_language_switch_and_visible_fallback(server: LiveServer) -> None:
     french = http("GET", server.url + "/id/organisation/cipm?lang=fr").text
     assert "Comité international des poids et mesures" in french

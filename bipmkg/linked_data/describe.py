@@ -55,24 +55,34 @@ class Term:
     is_iri: bool
     label_en: str = ""
     label_fr: str = ""
-    #: a label in another language, shown when there is neither an English nor a French one
+    #: a name in another language (its native name where it has one, else a preferred label):
+    #: shown where the page's language has none, the native name before the other language's
     label_other: str = ""
+    other_language: str = ""
+    other_is_native: bool = False
     language: str = ""
     datatype: str = ""
     kind: str = ""
 
-    def label(self, lang: str) -> tuple[str, bool]:
-        """The label in `lang`, and whether it fell back to another language."""
+    def label(self, lang: str) -> tuple[str, str]:
+        """The label in `lang`, and the language it fell back to ("" when it did not): the
+        native name first (CMI's Czech one on a French page), then English or French."""
         if not self.is_iri:
-            return self.value, False
+            return self.value, ""
         wanted = self.label_fr if lang == "fr" else self.label_en
         if wanted:
-            return wanted, False
-        other = self.label_en or self.label_fr or self.label_other
-        if other:
-            return other, True
+            return wanted, ""
+        if self.label_other and self.other_is_native:
+            return self.label_other, self.other_language
+        for label, language in (
+            (self.label_en, "en"),
+            (self.label_fr, "fr"),
+            (self.label_other, self.other_language or "und"),
+        ):
+            if label:
+                return label, language
         local = self.value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        return (local if self.value.startswith("https://w3id.org/") else self.value), False
+        return (local if self.value.startswith("https://w3id.org/") else self.value), ""
 
 
 @dataclass(frozen=True)
@@ -160,20 +170,34 @@ def describe(selector: Selector, iri: str) -> Description:
     )
     label_en = next((f.value.value for f in facts if _is_label(f, "en")), "")
     label_fr = next((f.value.value for f in facts if _is_label(f, "fr")), "")
-    label_other = min(
-        (
-            f.value.value
-            for f in facts
-            if f.predicate == _PREF_LABEL and f.value.language not in ("", "en", "fr")
-        ),
-        default="",
+    natives = sorted(
+        (f.value.language, f.value.value)
+        for f in facts
+        if f.predicate == _NATIVE_LABEL and f.value.language not in ("", "en", "fr")
     )
+    others = sorted(
+        (f.value.value, f.value.language)
+        for f in facts
+        if f.predicate == _PREF_LABEL and f.value.language not in ("", "en", "fr")
+    )
+    if natives:
+        other_language, label_other = natives[0]
+    else:
+        label_other, other_language = others[0] if others else ("", "")
     split = split_instance_iri(entity)
     return Description(
         iri=entity,
         kind=split[0] if split else "ontology",
         types=tuple(types),
-        label=Term(entity, True, label_en, label_fr, label_other),
+        label=Term(
+            entity,
+            True,
+            label_en,
+            label_fr,
+            label_other,
+            other_language,
+            other_is_native=bool(natives),
+        ),
         facts=tuple(facts),
         incoming=tuple(incoming),
         sources=sources,
@@ -184,6 +208,7 @@ def describe(selector: Selector, iri: str) -> Description:
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DCT_SOURCE = "http://purl.org/dc/terms/source"
 _PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+_NATIVE_LABEL = "https://w3id.org/bipmkg/ontology#nativeLabel"
 _LABELS = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://www.w3.org/2000/01/rdf-schema#label",
@@ -206,6 +231,8 @@ def _term(row: Row, var: str) -> Term:
         label_en=row.get("en", "") if is_iri else "",
         label_fr=row.get("fr", "") if is_iri else "",
         label_other=row.get("other", "") if is_iri else "",
+        other_language=row.get("otherLang", "") if is_iri else "",
+        other_is_native=is_iri and row.get("otherIsNative") == "true",
         language=row.get("lang", "") if var == "o" else "",
         datatype=row.get("dt", "") if var == "o" else "",
         kind=kind.rsplit("#", 1)[-1] if kind else "",

@@ -165,10 +165,11 @@ def read_sections(selector: Selector, kind: str, iri: str) -> list[Section]:
                 # A label in another language, for a body named only in its own (queries that
                 # select `<var>Other`).
                 other = row.get(column.var + "Other", "")
+                other_language = row.get(column.var + "OtherLang", "")
                 is_iri = value.startswith(("https://", "http://")) and (
                     en is not None or fr is not None or value.startswith("https://w3id.org/")
                 )
-                cells.append(Term(value, is_iri, en or "", fr or "", other))
+                cells.append(Term(value, is_iri, en or "", fr or "", other, other_language))
             rows.append(tuple(cells))
         if rows:
             filled.append(Section(spec, tuple(rows)))
