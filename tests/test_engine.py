@@ -25,7 +25,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def engine(store: Path) -> Iterator[QueryEngine]:
-    pool = QueryEngine(EngineSettings(store, workers=1, timeout_s=30, memory_limit_mb=1024))
+    pool = QueryEngine(EngineSettings(store, workers=1, timeout_s=30, memory_limit_mb=1536))
     yield pool
     pool.close()
 
