@@ -34,6 +34,7 @@ from bipmkg.store.manifest import (
     read_manifest,
     recover_store,
 )
+from bipmkg.store.union import UNION_GRAPH, add_union
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def build_store(
         not force
         and current is not None
         and current.get("fingerprint") == fingerprint
+        and current.get("union") == UNION_GRAPH  # a store built before it had none
         and writer.intact(current)
     ):
         return BuildResult(target, False, _graphs_from(current), chosen)
@@ -115,6 +117,7 @@ def build_store(
     store = writer.staging(staging)
     _load_inputs(store, inputs, graphs)
     metrics, metrics_data = _add_metrics(store)
+    add_union(store)
     staged = Staged(
         staging, store, tuple(inputs), tuple(graphs), metrics, metrics_data, current, force
     )
@@ -125,6 +128,7 @@ def build_store(
         "fingerprint": fingerprint,
         "backend": chosen,
         "graphs": [g.__dict__ for g in graphs],
+        "union": UNION_GRAPH,
     }
     if endpoint is not None:
         manifest["endpoint"] = endpoint.public()

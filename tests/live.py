@@ -38,6 +38,8 @@ REMOTE_TIMEOUT_S = 20
 #: a 2-core machine running the other test servers took over 30 s (the remote pass's errors).
 OXIGRAPH_START_S = 120
 _REMOTES: dict[Path, tuple[subprocess.Popen[bytes], str]] = {}
+#: The remote stores of session-scoped fixtures: they outlive the module that first wanted them.
+_LASTING: set[Path] = set()
 #: gunicorn (default) or granian: the HTTP server `bipmkg serve --server` runs in these tests.
 SERVER = os.environ.get("BIPMKG_TEST_SERVER", "gunicorn")
 
@@ -142,10 +144,32 @@ def _stop_remotes() -> None:
             process.kill()
 
 
+def remote_locations() -> frozenset[Path]:
+    """The databases of the `oxigraph serve` processes running now."""
+    return frozenset(_REMOTES)
+
+
+def stop_remotes_since(before: frozenset[Path]) -> None:
+    """Stop every `oxigraph serve` started since `before` was taken, but a session fixture's.
+
+    Each holds its database in memory (0.4-1.5 GB RSS on the grown graph); kept to the end of the
+    session, the remote pass's 40-odd modules and their per-test stores filled a 24 GB machine and
+    its later tests failed or timed out (CI of stop 24)."""
+    for location in set(_REMOTES) - before - _LASTING:
+        _stop_remote(location)
+
+
 def build(
-    store_dir: Path, data_dir: Path | None = None, *, remote_timeout_s: float = REMOTE_TIMEOUT_S
+    store_dir: Path,
+    data_dir: Path | None = None,
+    *,
+    remote_timeout_s: float = REMOTE_TIMEOUT_S,
+    lasting: bool = False,
 ) -> None:
     """A store of `data_dir` (default: graph_data/) at `store_dir`, on the backend under test.
+
+    On the remote backend its `oxigraph serve` stops when the test or module that built it ends
+    (conftest's `_remote_stores_end_with_their_scope`), or with the session if `lasting`.
 
     `bipmkg build` runs once per distinct content (the data's files, byte for byte, and the remote
     deadline) in a test session; each later store of the same content is a copy of that first one
@@ -161,6 +185,8 @@ def build(
             _stop_remote(template.with_name(f"{template.name}.oxigraph"))
         _TEMPLATES[key] = (template, data_dir or ROOT / "graph_data")
     _copy_store(*_TEMPLATES[key], store_dir, data_dir, remote_timeout_s=remote_timeout_s)
+    if lasting:
+        _LASTING.add(store_dir.with_name(f"{store_dir.name}.oxigraph"))
 
 
 #: The first store built of each content and the data it was built from, by (content key,
@@ -206,7 +232,11 @@ def _run_build(store_dir: Path, data_dir: Path | None, *, remote_timeout_s: floa
 def _stop_remote(location: Path) -> None:
     process, _ = _REMOTES.pop(location)
     process.terminate()
-    process.wait(15)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def _copy_store(

@@ -32,6 +32,7 @@ from bipmkg.store.backends import open_store
 from bipmkg.store.endpoint import endpoint_from_env
 from bipmkg.store.manifest import read_manifest
 from bipmkg.store.remote import RemoteEngine, endpoint_of
+from bipmkg.store.union import UNION_GRAPH, built_quads, has_union
 from bipmkg.store.workers import QueryEngine
 
 DATA = Path(__file__).parent / "data"
@@ -85,8 +86,10 @@ def test_each_backend_is_recorded_and_the_remote_keeps_no_data_on_disk(
 
 def _engine(backend: str, store: Path) -> QueryEngine | RemoteEngine:
     if backend == "remote":
-        graphs = [g["iri"] for g in read_manifest(store)["graphs"]]  # type: ignore[index]
-        return RemoteEngine(endpoint_of(store), graphs, timeout_s=30)
+        manifest = read_manifest(store)
+        assert manifest is not None and manifest["union"] == UNION_GRAPH
+        graphs = [g["iri"] for g in manifest["graphs"]]  # type: ignore[attr-defined]
+        return RemoteEngine(endpoint_of(store), graphs, timeout_s=30, union_graph=UNION_GRAPH)
     return QueryEngine(EngineSettings(store_dir=store, workers=1, timeout_s=30))
 
 
@@ -109,6 +112,39 @@ def test_every_example_query_gives_the_same_answer_on_every_backend(
     assert len(answers["embedded"]) > 30
     assert answers["memory"] == answers["embedded"]
     assert answers["remote"] == answers["embedded"]
+
+
+def test_the_default_graph_holds_each_triple_once_on_every_backend(
+    stores: dict[str, Path],
+) -> None:
+    """SPARQL's default graph is the merge of the built graphs, a set: a triple two importers both
+    state is one row there (Oxigraph's union of named graphs gave it once per graph), and the
+    named graphs still hold it twice."""
+    snapshot = "<https://w3id.org/bipmkg/id/source/snapshot-bipm-data-outcomes>"
+    pattern = f"{snapshot} a <https://w3id.org/bipmkg/ontology#Snapshot>"
+    every = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    counts = {}
+    for backend, store in stores.items():
+        engine = _engine(backend, store)
+        try:
+            selector = EngineSelector(engine)
+            in_default = selector.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+            in_named = selector.select(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+            )
+            graphs = selector.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g {} }")
+            counts[backend] = (in_default, in_named, graphs, selector.select(every))
+        finally:
+            engine.close()
+    manifest = read_manifest(stores["embedded"])
+    assert manifest is not None
+    built = len(manifest["graphs"])  # type: ignore[arg-type]
+    distinct = len({q.triple for q in built_quads(open_store(stores["embedded"]))})
+    for backend, (in_default, in_named, graphs, total) in counts.items():
+        assert in_default == [{"n": "1"}], backend
+        assert int(in_named[0]["n"]) >= 2, backend
+        assert graphs == [{"n": str(built)}], backend  # the union graph is not a named graph
+        assert total == [{"n": str(distinct)}], backend
 
 
 def test_exports_and_analysis_are_identical_on_every_backend(
@@ -207,7 +243,10 @@ def test_a_remote_server_that_lost_its_data_is_refilled_by_the_next_build(tmp_pa
     )  # a remote store opens as a copy fetched over the Graph Store Protocol
     manifest = read_manifest(store)
     assert manifest is not None
-    assert len(copied) == sum(g["triples"] for g in manifest["graphs"])  # type: ignore[attr-defined]
+    built = sum(g["triples"] for g in manifest["graphs"])  # type: ignore[attr-defined]
+    assert len(list(built_quads(copied))) == built
+    # and their union, the default graph of its queries, once more beside them
+    assert has_union(copied) and len(copied) > built
 
 
 def test_remote_down_means_unready_with_the_reason_then_ready_again(tmp_path: Path) -> None:

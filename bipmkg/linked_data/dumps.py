@@ -24,6 +24,7 @@ from bipmkg.rdf.formats import Format, format_named
 from bipmkg.rdf.namespaces import PREFIXES
 from bipmkg.store.backends import open_store
 from bipmkg.store.manifest import read_manifest
+from bipmkg.store.union import built_quads
 
 #: The formats of the downloads, in the order the download page lists them.
 DUMP_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml", "trig")
@@ -87,9 +88,7 @@ def _in_order(value: Any) -> Any:
 
 def dataset_from_store(store: ox.Store) -> Dataset:
     """The store's named graphs as an rdflib Dataset (through N-Quads, which keeps every term)."""
-    data = ox.serialize(
-        store.quads_for_pattern(None, None, None, None), format=ox.RdfFormat.N_QUADS
-    )
+    data = ox.serialize(built_quads(store), format=ox.RdfFormat.N_QUADS)
     dataset = Dataset()
     dataset.parse(data=data, format="nquads")
     for prefix, namespace in PREFIXES.items():
@@ -117,7 +116,7 @@ def serialise_store(store: ox.Store, fmt: Format, context: dict[str, Any] | None
     with the project's context, still goes through rdflib."""
     if fmt.name == "jsonld" or fmt.oxigraph is None:
         return serialise(dataset_from_store(store), fmt, context)
-    quads = store.quads_for_pattern(None, None, None, None)
+    quads = built_quads(store)
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
     if "dataset" in fmt.kinds:
         return ox.serialize(quads, format=fmt.oxigraph, prefixes=prefixes) or b""

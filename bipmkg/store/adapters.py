@@ -15,6 +15,7 @@ from bipmkg.query.engine import Engine
 from bipmkg.query.request import QueryRequest
 from bipmkg.query.selector import Row, _bind
 from bipmkg.store.backends import open_store
+from bipmkg.store.union import dataset_of
 
 
 class StoreSelector:
@@ -22,6 +23,7 @@ class StoreSelector:
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
+        self._dataset = dataset_of(store)
 
     @classmethod
     def open(cls, store_dir: Path | None = None) -> StoreSelector:
@@ -41,7 +43,7 @@ class StoreSelector:
 
     def select(self, query: str, bindings: Mapping[str, str] | None = None) -> list[Row]:
         try:
-            result = self.store.query(_bind(query, bindings), use_default_graph_as_union=True)
+            result = self.store.query(_bind(query, bindings), **self._dataset)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {exc}") from exc
         assert isinstance(result, ox.QuerySolutions)

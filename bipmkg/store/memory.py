@@ -15,6 +15,7 @@ from bipmkg.errors import StoreError
 from bipmkg.store.backends import Manifest, Staged
 from bipmkg.store.local import LocalStore
 from bipmkg.store.manifest import StoredGraph, _graphs_from
+from bipmkg.store.union import add_union
 
 
 class MemoryStore(LocalStore):
@@ -48,4 +49,5 @@ class MemoryStore(LocalStore):
                 store.bulk_load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph.iri))
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"cannot load {path}: {exc}") from exc
+        add_union(store)
         return store

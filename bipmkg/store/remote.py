@@ -8,7 +8,9 @@ run an update request as one transaction (Oxigraph, Fuseki, GraphDB).
 
 Every query a user sends has passed `bipmkg.query.safety` before it gets here (no SERVICE, LOAD or
 FROM), and the dataset of each request is spelled out with `default-graph-uri` and
-`named-graph-uri` (the built graphs), so a server's own default graph or other data never leak in.
+`named-graph-uri`, so a server's own default graph or other data never leak in: the default graph
+is `UNION_GRAPH`, the union of the built graphs that each build uploads with them, and the named
+graphs are the built graphs.
 Redirects are not followed and nothing is retried: the server talks to the one endpoint its
 operator configured.
 """
@@ -41,6 +43,7 @@ from bipmkg.rdf.formats import format_named
 from bipmkg.store.backends import Manifest, Staged
 from bipmkg.store.endpoint import Endpoint, endpoint_from_env
 from bipmkg.store.manifest import StoredGraph, _graphs_from, read_manifest
+from bipmkg.store.union import UNION_GRAPH, add_union, union_triples
 
 if TYPE_CHECKING:
     import urllib3
@@ -261,10 +264,14 @@ class RemoteEngine:
         timeout_s: float = 10.0,
         row_cap: int = 10_000,
         max_bytes: int | None = 16 * 1024 * 1024,
+        union_graph: str | None = None,
     ) -> None:
         self.client = RemoteClient(endpoint, connections=max(1, workers))
         self.max_bytes = max_bytes
         self.graphs = tuple(graphs)
+        #: The default graph of a query that names none: the build's union of the graphs
+        #: (`bipmkg.store.union`), else, on a server bipmkg did not fill, the graphs themselves.
+        self.union_graph = union_graph
         self.workers = max(1, workers)
         self.timeout_s = timeout_s
         self.row_cap = row_cap
@@ -286,7 +293,8 @@ class RemoteEngine:
             # and GRAPH ranges over them, unless the request names its own dataset.
             reply = self.client.query(
                 request.text,
-                default_graphs=request.default_graphs or self.graphs,
+                default_graphs=request.default_graphs
+                or ((self.union_graph,) if self.union_graph else self.graphs),
                 named_graphs=request.named_graphs or self.graphs,
                 timeout_s=deadline,
                 max_bytes=None if max_bytes is None else 2 * max_bytes + 65_536,
@@ -348,14 +356,17 @@ class RemoteStore:
             raise StoreError(f"the remote server sent unreadable N-Triples: {exc}") from exc
         finally:
             client.close()
+        add_union(store)
         return store
 
     def engine(
         self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings
     ) -> RemoteEngine:
+        union = (read_manifest(store_dir) or {}).get("union")
         return RemoteEngine(
             endpoint_of(store_dir),
             graphs,
+            union_graph=union if isinstance(union, str) else None,
             workers=settings.workers,
             timeout_s=settings.timeout_s,
             row_cap=settings.row_cap,
@@ -396,7 +407,12 @@ def _upload(endpoint: Endpoint, graphs: Sequence[StoredGraph], staged: Staged) -
                 )
         built = {g.iri for g in graphs}
         previous = [g.iri for g in _graphs_from(current)] if current is not None else []
-        client.replace_graphs(uploads, [iri for iri in previous if iri not in built])
+        drop = [iri for iri in previous if iri not in built]
+        if uploads or drop or not before:
+            # Replaced in the same update as the graphs it is made of. Its blank nodes are not
+            # those of the named graphs (each Graph Store upload mints its own).
+            uploads[UNION_GRAPH] = (union_triples(staged.store), _NTRIPLES.media_type)
+        client.replace_graphs(uploads, drop)
     finally:
         client.close()
 
@@ -410,7 +426,7 @@ def _remote_intact(
         return False
     own = client or RemoteClient(endpoint)
     try:
-        return own.has_graph(graphs[-1].iri) and own.has_graph(graphs[0].iri)
+        return all(own.has_graph(iri) for iri in (graphs[-1].iri, graphs[0].iri, UNION_GRAPH))
     except BipmkgError:
         return False
     finally:

@@ -82,9 +82,11 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
     import pyoxigraph as ox
 
     from bipmkg.store.backends import open_store
+    from bipmkg.store.union import dataset_of
 
     _limit_memory(memory_limit_mb)
     store = open_store(Path(store_dir))
+    dataset = dataset_of(store)
     conn.send(("ready", (_rss_kb(), confinement)))
     while True:
         try:
@@ -94,7 +96,7 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
         if request is None:
             return
         try:
-            answer = _evaluate(ox, store, request)
+            answer = _evaluate(ox, store, dataset, request)
             answer["rss_kb"] = _rss_kb()
             conn.send(("ok", answer))
         except SyntaxError as exc:
@@ -105,13 +107,15 @@ def worker_main(conn: Connection, store_dir: str, memory_limit_mb: int, confinem
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def _evaluate(ox: Any, store: Any, request: QueryRequest) -> dict[str, Any]:
-    """Evaluate a request whose caps the engine has resolved (`QueryRequest.capped`)."""
-    kwargs: dict[str, Any] = {}
+def _evaluate(
+    ox: Any, store: Any, dataset: dict[str, Any], request: QueryRequest
+) -> dict[str, Any]:
+    """Evaluate a request whose caps the engine has resolved (`QueryRequest.capped`), over the
+    dataset it names, else over `dataset` (`bipmkg.store.union.dataset_of`)."""
+    kwargs = dict(dataset)
     if request.default_graphs:
+        kwargs.pop("use_default_graph_as_union", None)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
     if request.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     answer = store.query(request.text, **kwargs)
