@@ -61,12 +61,7 @@ class LiveServer:
     options: tuple[str, ...] = ()
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
+        _end(self.process)
 
     def restart(self) -> None:
         self.stop()
@@ -230,7 +225,11 @@ def _run_build(store_dir: Path, data_dir: Path | None, *, remote_timeout_s: floa
 
 
 def _stop_remote(location: Path) -> None:
-    process, _ = _REMOTES.pop(location)
+    _end(_REMOTES.pop(location)[0])
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server, killed if it has not exited within 15 s."""
     process.terminate()
     try:
         process.wait(15)

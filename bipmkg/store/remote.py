@@ -362,9 +362,10 @@ class RemoteStore:
     def engine(
         self, store_dir: Path, graphs: Sequence[str], settings: EngineSettings
     ) -> RemoteEngine:
-        union = (read_manifest(store_dir) or {}).get("union")
+        manifest = read_manifest(store_dir)
+        union = (manifest or {}).get("union")
         return RemoteEngine(
-            endpoint_of(store_dir),
+            endpoint_from_env(recorded_endpoint(manifest)),
             graphs,
             union_graph=union if isinstance(union, str) else None,
             workers=settings.workers,
@@ -408,7 +409,7 @@ def _upload(endpoint: Endpoint, graphs: Sequence[StoredGraph], staged: Staged) -
         built = {g.iri for g in graphs}
         previous = [g.iri for g in _graphs_from(current)] if current is not None else []
         drop = [iri for iri in previous if iri not in built]
-        if uploads or drop or not before:
+        if uploads or drop:  # always so when the remote was not intact: every graph goes up
             # Replaced in the same update as the graphs it is made of. Its blank nodes are not
             # those of the named graphs (each Graph Store upload mints its own).
             uploads[UNION_GRAPH] = (union_triples(staged.store), _NTRIPLES.media_type)
